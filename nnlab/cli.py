@@ -1,0 +1,207 @@
+"""The ``nnlab`` command line: argument handling and presentation only; the work is in the API."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .config import defaults_yaml, load_config, resolve
+from .errors import NnlabError
+
+app = typer.Typer(
+    help="Train and study NumPy neural networks described by YAML experiment files.",
+    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+)
+config_app = typer.Typer(help="Inspect experiment configs.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", "-s", help="Override a config field: KEY.PATH=VALUE (VALUE parsed as YAML). "
+    "Repeatable, e.g. --set optimizer.lr=0.05 --set model.hidden=[64,64].")]
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Print an `NnlabError` as one line and exit with its code (2, or 1 for divergence)."""
+    try:
+        yield
+    except NnlabError as e:
+        err.print(f"[bold red]error:[/] {e}", soft_wrap=True)
+        raise typer.Exit(e.exit_code) from None
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"nnlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=version_callback,
+                                                is_eager=True, help="Show the version.")] = False
+          ) -> None:
+    """nnlab: YAML-described NumPy networks trained from the command line into run directories."""
+
+
+# --------------------------------------------------------------------------- train
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
+    return str(value)
+
+
+def _epoch_line(rec: dict[str, Any], epochs: int) -> str:
+    keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in rec]
+    parts = " ".join(f"{k}={_fmt(rec[k])}" for k in keys)
+    lr = f" lr={_fmt(rec['lr'])}" if rec.get("lr") is not None else ""
+    return f"epoch {rec['epoch']:>{len(str(epochs))}}/{epochs} {parts}{lr}"
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("run", summary["run_dir"])
+    table.add_row("network", summary["network"])
+    table.add_row("status", f"{summary['status']} ({summary['stop_reason']})")
+    table.add_row("epochs", f"{summary['epochs_run']}/{summary['epochs']}")
+    best = " ".join(f"{k}={_fmt(v)}" for k, v in summary["best"].items() if k != "epoch")
+    final = " ".join(f"{k}={_fmt(v)}" for k, v in summary["final"].items() if k != "epoch")
+    table.add_row(f"best (epoch {summary['best_epoch']})", best)
+    table.add_row("final", final)
+    table.add_row("wall time", f"{summary['wall_time']:.2f} s")
+    return table
+
+
+@app.command()
+def train(
+    config: Annotated[Path | None, typer.Argument(
+        help="Experiment YAML; omit for the built-in default (a sine fit).")] = None,
+    set_: SetOpt = None,
+    name: Annotated[str | None, typer.Option(help="Run name (default: config file stem).")] = None,
+    runs_dir: Annotated[Path | None, typer.Option(help="Parent folder of run directories.")] = None,
+    resume: Annotated[Path | None, typer.Option(
+        help="Continue an interrupted run directory from its last checkpoint.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object."
+                                          )] = False,
+) -> None:
+    """Train a network. Example: nnlab train configs/sine.yaml --set optimizer.lr=0.05"""
+    from .experiment import train as run_train
+
+    live = not quiet and not as_json and out.is_terminal
+    plain = not quiet and not as_json and not live
+    with user_errors(), _progress(live) as bar:
+        task: dict[str, Any] = {}
+
+        def on_start(exp: Any, run_dir: Path) -> None:
+            task["epochs"] = exp.config.train.epochs
+            task["run"] = run_dir
+            msg = f"{exp.network!r}  data={exp.dataset.name} ({len(exp.dataset.x_train)} train)"
+            if plain:
+                out.print(f"run {run_dir}\n{msg}")
+            elif live:
+                out.print(f"[bold]run[/] {run_dir}\n{msg}")
+                task["id"] = bar.add_task("train", total=task["epochs"],
+                                          completed=0, metrics="")
+
+        def on_epoch(rec: dict[str, Any]) -> None:
+            epochs = task["epochs"]
+            if live:
+                bar.update(task["id"], completed=rec["epoch"],
+                           metrics=_epoch_line(rec, epochs).split(" ", 2)[-1])
+            elif plain and (rec["epoch"] % max(1, epochs // 10) == 0 or rec["epoch"] == epochs):
+                out.print(_epoch_line(rec, epochs))
+
+        def on_step(epoch: int, step: int, steps: int) -> None:
+            if live:
+                bar.update(task["id"], completed=epoch - 1 + step / steps)
+
+        try:
+            result = run_train(config, overrides=set_ or [], name=name, runs_dir=runs_dir,
+                               resume=resume, on_start=on_start, on_epoch=on_epoch,
+                               on_step=on_step, progress=_download_progress(bar if live else None))
+        except NnlabError:
+            if live and "id" in task:
+                bar.stop()
+            raise
+    summary = result.summary
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        out.print(summary_table(summary))
+    if summary["status"] == "interrupted":
+        err.print(f"interrupted at epoch {result.state.epoch + 1}, step {result.state.step}; "
+                  f"checkpoint saved. Continue with:\n  nnlab train --resume {result.run_dir}")
+        raise typer.Exit(130)
+
+
+@contextlib.contextmanager
+def _progress(live: bool) -> Iterator[Progress | None]:
+    if not live:
+        yield None
+        return
+    bar = Progress(TextColumn("[bold blue]{task.description}"), BarColumn(),
+                   TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(),
+                   TimeRemainingColumn(), TextColumn("{task.fields[metrics]}"), console=out)
+    with bar:
+        yield bar
+
+
+def _download_progress(bar: Progress | None):  # noqa: ANN202 - small closure factory
+    tasks: dict[str, Any] = {}
+
+    def progress(name: str, done: int, total: int | None) -> None:
+        if bar is None:
+            if name not in tasks:
+                tasks[name] = True
+                err.print(f"downloading {name} …")
+            return
+        if name not in tasks:
+            tasks[name] = bar.add_task(f"download {name}", total=total, metrics="")
+        bar.update(tasks[name], completed=done)
+
+    return progress
+
+
+# --------------------------------------------------------------------------- config
+
+@config_app.command("show")
+def config_show(
+    config: Annotated[Path | None, typer.Argument(help="Experiment YAML (omit: defaults).")] = None,
+    set_: SetOpt = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Do not resolve 'auto' values.")] = False,
+) -> None:
+    """Print the fully resolved config as YAML. Example: nnlab config show c.yaml --set train.epochs=5"""
+    with user_errors():
+        cfg = load_config(config, set_ or [])
+        text = cfg.to_yaml() if raw else resolve(cfg).to_yaml()
+    sys.stdout.write(text)
+
+
+@config_app.command("defaults")
+def config_defaults() -> None:
+    """Print the built-in default experiment as YAML (a starting point for a new config)."""
+    sys.stdout.write(defaults_yaml())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

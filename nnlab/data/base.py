@@ -1,0 +1,61 @@
+"""The dataset every data source produces: batch-major arrays split into train/validation/test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    """Train/validation(/test) arrays plus what the trainer needs to know about them.
+
+    ``x_*`` are float arrays of shape (n, features). For ``task == "regression"`` the ``y_*`` are
+    float arrays (n, outputs); for ``"classification"`` they are integer labels (n,) in
+    ``range(n_classes)`` (one-hot targets are made by the trainer when the loss needs them).
+    ``target_fn`` is the noiseless function for 1-D regression sets (used for plots), else None.
+    """
+
+    name: str
+    task: Literal["regression", "classification"]
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    n_classes: int | None = None
+    target_fn: Callable[[np.ndarray], np.ndarray] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        """Width of the target: n_classes for classification, y columns for regression."""
+        if self.task == "classification":
+            return int(self.n_classes or 0)
+        return int(self.y_train.shape[1])
+
+    def split(self, which: str) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) of 'train', 'val' or 'test'; DataError-free callers check for None first."""
+        x, y = getattr(self, f"x_{which}"), getattr(self, f"y_{which}")
+        return x, y
+
+
+def split_off(
+    x: np.ndarray, y: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Shuffle once with ``rng`` and hold out ``fraction`` of the rows: (x_tr, y_tr, x_va, y_va)."""
+    n = len(x)
+    n_val = int(round(n * fraction))
+    if n_val == 0:
+        return x, y, None, None
+    perm = rng.permutation(n)
+    va, tr = perm[:n_val], perm[n_val:]
+    return x[tr], y[tr], x[va], y[va]

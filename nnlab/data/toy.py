@@ -1,0 +1,429 @@
+"""Embedded toy data sets, generated on the fly from a seeded ``np.random.Generator``.
+
+Every number is drawn from the ``rng`` passed to :func:`make_toy` (no global state), so the same
+seed gives identical arrays. The noise vector is always drawn, so changing only ``noise`` keeps
+the same x values and the same train/validation split. The validation rows are held out at random
+by :func:`nnlab.data.base.split_off` (``val_split=0`` gives no validation set); there is no test
+set. Arrays are batch-major in the requested float ``dtype``; regression targets are ``(n, 1)``
+floats, classification targets are int64 labels ``(n,)`` with ``n_classes`` set.
+
+1-D regression: x ~ U(domain), y = f(x) + noise * N(0, 1); ``target_fn`` is the noiseless f and
+``info = {"domain": [lo, hi], "expr": formula}`` (default n = 200, default domain (-3, 3) except
+nielsen):
+
+=========  ==================================================================  ==========
+name       f(x)                                                                domain
+=========  ==================================================================  ==========
+sine       sin(x)                                                              (-3, 3)
+parabola   x**2                                                                (-3, 3)
+abs        abs(x)                                                              (-3, 3)
+linear     0.5*x + 0.3                                                         (-3, 3)
+cubic      x**3 - 2*x                                                          (-3, 3)
+hard       tanh(5*sin(3*x)): a square wave, flat at +-1 with 5 sharp jumps     (-3, 3)
+           (at 0, +-pi/3, +-2pi/3); a 1-hidden-layer ReLU net of ~10 units
+           has barely enough kinks and usually ends up with rounded plateaus
+nielsen    0.2 + 0.4*x**2 + 0.3*x*sin(15*x) + 0.05*cos(50*x)  (Nielsen, ch. 4)  (0, 1)
+expr       the user's ``expr`` text (see :mod:`nnlab.data.expr`)               (-3, 3)
+=========  ==================================================================  ==========
+
+2-D classification (TensorFlow-Playground-like, points in about [-1, 1]^2, default n = 400,
+balanced classes (counts differ by at most one), rows shuffled; ``noise`` is the standard
+deviation of Gaussian jitter added to the points after labelling, in units of that scale):
+
+* xor (2 classes): |x1|, |x2| ~ U(0.1, 1) with random signs (a 0.1 margin keeps the points off
+  the axes, so 100 % accuracy is reachable), label = (x1 > 0) XOR (x2 > 0). With ``n=4`` it is
+  instead the exact truth table x in {0, 1}^2 in the order (0,0), (0,1), (1,0), (1,1) with
+  labels 0, 1, 1, 0 (use ``val_split=0`` to train on all four).
+* circles (2): class 0 uniform on the disk r <= 0.5, class 1 uniform on the ring 0.7 <= r <= 1.
+* moons (2): two interleaving half circles, t ~ U(0, pi): class 0 at (cos t, sin t), class 1 at
+  (1 - cos t, 0.5 - sin t), then shifted by (-0.5, -0.25) and scaled by 1/1.5.
+* spiral (``classes`` arms, default 2): u ~ U(0, 1), r = u, angle = 2*pi*k/classes + 3.5*pi*u
+  (1.75 turns); point r*(cos angle, sin angle).
+* blobs (``classes`` blobs, default 3): centres 0.7*(cos 2*pi*k/classes, sin 2*pi*k/classes),
+  points centre + N(0, s^2) with s = min(0.15, d/6), d = 1.4*sin(pi/classes) the distance
+  between neighbouring centres.
+
+Bit / arithmetic tasks:
+
+* sum (regression): x ~ U(0, 1)^2, y = x1 + x2 + noise * N(0, 1), y shape (n, 1); default n = 500.
+* parity (2 classes): all 2^bits vectors x in {0, 1}^bits (as floats, most significant bit
+  first, in counting order), label = XOR of the bits; ``noise`` jitters x. ``n`` must be None
+  or 2^bits. The default ``val_split=0.2`` applies as usual; for parity one usually wants
+  ``val_split=0`` (learn the whole truth table).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any, cast
+
+import numpy as np
+
+from ..errors import DataError
+from .base import Dataset, split_off
+from .expr import Expr, compile_expr
+
+REGRESSION_1D: tuple[str, ...] = (
+    "sine",
+    "parabola",
+    "abs",
+    "linear",
+    "cubic",
+    "hard",
+    "nielsen",
+    "expr",
+)
+CLASSIFICATION_2D: tuple[str, ...] = ("xor", "circles", "moons", "spiral", "blobs")
+BIT_TASKS: tuple[str, ...] = ("sum", "parity")
+TOY_NAMES: tuple[str, ...] = REGRESSION_1D + CLASSIFICATION_2D + BIT_TASKS
+
+#: f(x) of the built-in 1-D regression sets, in :mod:`nnlab.data.expr` syntax.
+FORMULAS: dict[str, str] = {
+    "sine": "sin(x)",
+    "parabola": "x**2",
+    "abs": "abs(x)",
+    "linear": "0.5*x + 0.3",
+    "cubic": "x**3 - 2*x",
+    "hard": "tanh(5*sin(3*x))",
+    "nielsen": "0.2 + 0.4*x**2 + 0.3*x*sin(15*x) + 0.05*cos(50*x)",
+}
+
+_DESCRIPTIONS: dict[str, str] = {
+    "xor": "label = (x1 > 0) XOR (x2 > 0), |x_i| ~ U(0.1, 1)",
+    "xor4": "XOR truth table: (0,0)->0, (0,1)->1, (1,0)->1, (1,1)->0",
+    "circles": "class 0: disk r <= 0.5; class 1: ring 0.7 <= r <= 1",
+    "moons": "two interleaving half circles",
+    "spiral": "spiral arms, angle = 2*pi*k/classes + 3.5*pi*r",
+    "blobs": "Gaussian blobs centred on a circle of radius 0.7",
+    "sum": "y = x1 + x2, x ~ U(0, 1)^2",
+    "parity": "label = XOR of the bits, all 2^bits bit vectors",
+}
+
+DEFAULT_DOMAIN: tuple[float, float] = (-3.0, 3.0)
+_DOMAINS: dict[str, tuple[float, float]] = {"nielsen": (0.0, 1.0)}
+_FIXED_CLASSES: dict[str, int] = {"xor": 2, "circles": 2, "moons": 2, "parity": 2}
+_DEFAULT_CLASSES: dict[str, int] = {"spiral": 2, "blobs": 3}
+DEFAULT_BITS = 4
+MAX_BITS = 20
+MAX_N = 10_000_000
+XOR_MARGIN = 0.1
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or name not in TOY_NAMES:
+        match = difflib.get_close_matches(str(name), TOY_NAMES, n=1, cutoff=0.5)
+        hint = f" (did you mean '{match[0]}'?)" if match else ""
+        raise DataError(f"unknown toy dataset '{name}'{hint}; valid: {', '.join(TOY_NAMES)}")
+    return name
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: Any) -> bool:
+    return (_is_int(value) or isinstance(value, (float, np.floating))) and math.isfinite(
+        float(value)
+    )
+
+
+def _check_bits(bits: Any) -> int:
+    if not _is_int(bits) or not 1 <= int(bits) <= MAX_BITS:
+        raise DataError(f"bits must be an integer from 1 to {MAX_BITS}, got {bits!r}")
+    return int(bits)
+
+
+def default_n(name: str, *, bits: int = DEFAULT_BITS) -> int:
+    """Number of samples ``make_toy(name)`` draws when ``n`` is None (parity: 2^bits)."""
+    name = _check_name(name)
+    if name in REGRESSION_1D:
+        return 200
+    if name in CLASSIFICATION_2D:
+        return 400
+    if name == "sum":
+        return 500
+    return 2 ** _check_bits(bits)
+
+
+def make_toy(
+    name: str,
+    *,
+    rng: np.random.Generator,
+    n: int | None = None,
+    noise: float = 0.0,
+    domain: tuple[float, float] | None = None,
+    val_split: float = 0.2,
+    expr: str | None = None,
+    classes: int | None = None,
+    bits: int = DEFAULT_BITS,
+    dtype: Any = np.float32,
+) -> Dataset:
+    """Generate the toy data set ``name`` (one of :data:`TOY_NAMES`; formulas in the module doc).
+
+    ``n=None`` uses :func:`default_n`; ``domain=None`` the data set's default domain (only 1-D
+    regression sets take a domain); ``classes=None`` the default number of classes (only spiral
+    and blobs take another value); ``expr`` is required by, and only allowed for, ``"expr"``;
+    ``bits`` is used by parity only. Impossible requests raise a one-line :class:`DataError`.
+    """
+    name = _check_name(name)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise DataError(f"dtype must be a float type such as float32, got {dtype!r}") from None
+    if dt.kind != "f":
+        raise DataError(f"dtype must be a float type such as float32, got {dt.name}")
+    if not _is_real(noise) or float(noise) < 0:
+        raise DataError(f"noise must be a finite number >= 0, got {noise!r}")
+    noise = float(noise)
+    if not _is_real(val_split) or not 0 <= float(val_split) < 1:
+        raise DataError(f"val_split must be in [0, 1), got {val_split!r}")
+    val_split = float(val_split)
+
+    # parameters that only some data sets take
+    if expr is not None and name != "expr":
+        raise DataError(f"expr is only used by the 'expr' toy dataset, not by '{name}'; remove it")
+    if name == "expr" and expr is None:
+        raise DataError("toy dataset 'expr' needs an expression, e.g. expr: 'sin(3*x) + 0.1*x'")
+    if domain is not None and name not in REGRESSION_1D:
+        raise DataError(
+            f"domain only applies to the 1-D regression sets ({', '.join(REGRESSION_1D)}), "
+            f"not to '{name}'; remove it"
+        )
+    n_classes = _check_classes(name, classes)
+    if name == "parity":
+        bits = _check_bits(bits)
+        if n is not None and (not _is_int(n) or int(n) != 2**bits):
+            raise DataError(
+                f"parity uses all 2^bits = {2**bits} bit vectors, so n must be omitted or "
+                f"{2**bits}, got {n!r}; change bits instead"
+            )
+
+    if n is None:
+        n = default_n(name, bits=bits if name == "parity" else DEFAULT_BITS)
+    if not _is_int(n) or not 1 <= int(n) <= MAX_N:
+        raise DataError(f"n must be an integer from 1 to {MAX_N}, got {n!r}")
+    n = int(n)
+    if n_classes is not None and n < n_classes:
+        raise DataError(
+            f"n must be at least the number of classes ({n_classes}) for '{name}', got {n}"
+        )
+    n_val = int(round(n * val_split))
+    if n - n_val < 1:
+        raise DataError(
+            f"val_split {val_split} leaves no training sample out of n={n}; "
+            f"use a larger n or a val_split below {(n - 0.5) / n:.3g}"
+        )
+
+    if name in REGRESSION_1D:
+        lo, hi = _check_domain(name, domain, dt)
+        text = cast(str, expr) if name == "expr" else FORMULAS[name]
+        fn = compile_expr(text)
+        x, y = _regression_1d(fn, n, noise, lo, hi, rng, dt)
+        x_tr, y_tr, x_va, y_va = split_off(x, y, val_split, rng)
+        return Dataset(
+            name=name,
+            task="regression",
+            x_train=x_tr,
+            y_train=y_tr,
+            x_val=x_va,
+            y_val=y_va,
+            target_fn=fn,
+            info={"domain": [lo, hi], "expr": text},
+        )
+
+    if name == "sum":
+        x = rng.uniform(0.0, 1.0, size=(n, 2)).astype(dt)
+        jitter = rng.standard_normal((n, 1))
+        clean = x.astype(np.float64).sum(axis=1, keepdims=True)
+        with np.errstate(all="ignore"):
+            y = (clean + noise * jitter).astype(dt)
+        _check_finite(name, x, y)
+        x_tr, y_tr, x_va, y_va = split_off(x, y, val_split, rng)
+        return Dataset(
+            name=name,
+            task="regression",
+            x_train=x_tr,
+            y_train=y_tr,
+            x_val=x_va,
+            y_val=y_va,
+            info={"expr": "x1 + x2", "description": _DESCRIPTIONS["sum"]},
+        )
+
+    assert n_classes is not None
+    key = name
+    if name == "parity":
+        x, labels = _parity(bits, n, noise, rng)
+    elif name == "xor" and n == 4:
+        key = "xor4"
+        x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+        labels = np.array([0, 1, 1, 0], dtype=np.int64)
+        x = x + noise * rng.standard_normal(x.shape)
+    else:
+        labels = _balanced_labels(n, n_classes)
+        x = _POINTS[name](labels, n_classes, rng)
+        x = x + noise * rng.standard_normal(x.shape)
+        perm = rng.permutation(n)
+        x, labels = x[perm], labels[perm]
+    with np.errstate(all="ignore"):
+        x = x.astype(dt)
+    _check_finite(name, x, None)
+    x_tr, y_tr, x_va, y_va = split_off(x, labels, val_split, rng)
+    info: dict[str, Any] = {"description": _DESCRIPTIONS[key]}
+    if name == "parity":
+        info["bits"] = bits
+    return Dataset(
+        name=name,
+        task="classification",
+        x_train=x_tr,
+        y_train=y_tr,
+        x_val=x_va,
+        y_val=y_va,
+        n_classes=n_classes,
+        info=info,
+    )
+
+
+def _check_classes(name: str, classes: Any) -> int | None:
+    """Number of classes of a classification set (None for regression), checking ``classes``."""
+    if classes is not None and (not _is_int(classes) or int(classes) < 2):
+        raise DataError(f"classes must be an integer >= 2, got {classes!r}")
+    if name in _DEFAULT_CLASSES:
+        return _DEFAULT_CLASSES[name] if classes is None else int(classes)
+    if name in _FIXED_CLASSES:
+        fixed = _FIXED_CLASSES[name]
+        if classes is not None and int(classes) != fixed:
+            raise DataError(
+                f"'{name}' always has {fixed} classes, got classes={classes}; "
+                f"only {' and '.join(_DEFAULT_CLASSES)} take another number"
+            )
+        return fixed
+    if classes is not None:
+        raise DataError(
+            f"classes only applies to classification sets, not to the regression set '{name}'"
+        )
+    return None
+
+
+def _check_domain(name: str, domain: Any, dt: np.dtype) -> tuple[float, float]:
+    if domain is None:
+        return _DOMAINS.get(name, DEFAULT_DOMAIN)
+    if (
+        isinstance(domain, (str, bytes))
+        or not hasattr(domain, "__len__")
+        or len(domain) != 2
+        or not all(_is_real(v) for v in domain)
+    ):
+        raise DataError(f"domain must be two finite numbers [lo, hi], got {domain!r}")
+    lo, hi = (float(v) for v in domain)
+    if not lo < hi:
+        raise DataError(f"domain [lo, hi] needs lo < hi, got [{lo:g}, {hi:g}]")
+    if not np.all(np.isfinite(np.array([lo, hi, hi - lo], dtype=np.float64).astype(dt))):
+        raise DataError(f"domain [{lo:g}, {hi:g}] is too wide for dtype {dt.name}")
+    return lo, hi
+
+
+def _regression_1d(
+    fn: Expr,
+    n: int,
+    noise: float,
+    lo: float,
+    hi: float,
+    rng: np.random.Generator,
+    dt: np.dtype,
+) -> tuple[np.ndarray, np.ndarray]:
+    """x ~ U(lo, hi) as (n, 1); y = fn(x) + noise * N(0, 1), computed from the rounded x."""
+    with np.errstate(all="ignore"):  # overflow in the casts is reported below, not warned
+        x = rng.uniform(lo, hi, size=(n, 1)).astype(dt)
+        jitter = rng.standard_normal((n, 1))
+        clean = fn(x).astype(dt)
+        y = (clean.astype(np.float64) + noise * jitter).astype(dt)
+    bad = ~np.isfinite(clean)
+    if bad.any():
+        first = float(x[bad].min())
+        raise DataError(
+            f"expression {fn.text!r} is not finite (NaN or infinite in {dt.name}) "
+            f"at x = {first:.6g} "
+            f"({int(bad.sum())} of {n} points in domain [{lo:g}, {hi:g}]); "
+            "choose a domain where it is defined"
+        )
+    _check_finite(fn.text, x, y)
+    return x, y
+
+
+def _check_finite(what: str, x: np.ndarray, y: np.ndarray | None) -> None:
+    if not np.isfinite(x).all() or (y is not None and not np.isfinite(y).all()):
+        raise DataError(
+            f"toy data for {what!r} overflowed the dtype {x.dtype.name}; "
+            "use a smaller domain or noise"
+        )
+
+
+def _balanced_labels(n: int, k: int) -> np.ndarray:
+    """Labels 0..k-1 in blocks whose sizes differ by at most one."""
+    counts = np.full(k, n // k)
+    counts[: n % k] += 1
+    return np.repeat(np.arange(k, dtype=np.int64), counts)
+
+
+def _xor(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    n = len(labels)
+    mags = rng.uniform(XOR_MARGIN, 1.0, size=(n, 2))
+    s1 = rng.integers(0, 2, size=n) * 2 - 1
+    s2 = np.where(labels == 1, -s1, s1)
+    return mags * np.stack([s1, s2], axis=1)
+
+
+def _circles(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    n = len(labels)
+    inner = labels == 0
+    r2 = np.where(inner, rng.uniform(0.0, 0.25, size=n), rng.uniform(0.49, 1.0, size=n))
+    angle = rng.uniform(0.0, 2 * np.pi, size=n)
+    r = np.sqrt(r2)
+    return np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1)
+
+
+def _moons(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    t = rng.uniform(0.0, np.pi, size=len(labels))
+    upper = labels == 0
+    x1 = np.where(upper, np.cos(t), 1.0 - np.cos(t))
+    x2 = np.where(upper, np.sin(t), 0.5 - np.sin(t))
+    return np.stack([x1 - 0.5, x2 - 0.25], axis=1) / 1.5
+
+
+def _spiral(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    u = rng.uniform(0.0, 1.0, size=len(labels))
+    angle = 2 * np.pi * labels / k + 3.5 * np.pi * u
+    return np.stack([u * np.cos(angle), u * np.sin(angle)], axis=1)
+
+
+def _blobs(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    theta = 2 * np.pi * np.arange(k) / k
+    centres = 0.7 * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+    spread = min(0.15, 1.4 * np.sin(np.pi / k) / 6)
+    return centres[labels] + spread * rng.standard_normal((len(labels), 2))
+
+
+_POINTS = {"xor": _xor, "circles": _circles, "moons": _moons, "spiral": _spiral, "blobs": _blobs}
+
+
+def _parity(
+    bits: int, n: int, noise: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    codes = np.arange(2**bits)
+    x = ((codes[:, None] >> np.arange(bits - 1, -1, -1)) & 1).astype(np.float64)
+    labels = (x.sum(axis=1).astype(np.int64) % 2).astype(np.int64)
+    return x + noise * rng.standard_normal(x.shape), labels
+
+
+__all__ = [
+    "BIT_TASKS",
+    "CLASSIFICATION_2D",
+    "FORMULAS",
+    "REGRESSION_1D",
+    "TOY_NAMES",
+    "default_n",
+    "make_toy",
+]

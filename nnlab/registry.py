@@ -1,0 +1,116 @@
+"""Name → class registries, one per family (activations, initializers, losses, ...).
+
+A YAML spec is a name (``relu``) or a mapping with a name and parameters
+(``{name: leaky_relu, alpha: 0.2}``). `Registry.get` turns either into an instance and fails with
+a message naming the closest valid name or parameter.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from .errors import ConfigError
+
+T = TypeVar("T")
+
+
+def closest(word: str, choices: list[str]) -> str:
+    """' (did you mean X?)' for the closest choice, or '' when nothing is close."""
+    match = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.5)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _keyed(err: ConfigError, key: str) -> ConfigError:
+    """Attach the offending sub-key so config errors can point at its YAML line."""
+    err.key = key  # type: ignore[attr-defined]
+    return err
+
+
+class Registry(Generic[T]):
+    """Maps names (and aliases) to classes of one family."""
+
+    def __init__(self, family: str) -> None:
+        self.family = family
+        self._classes: dict[str, type[T]] = {}
+        self._canonical: dict[str, str] = {}
+
+    def register(self, name: str, *aliases: str) -> Callable[[type[T]], type[T]]:
+        """Class decorator: ``@ACTIVATIONS.register("relu")``; sets ``cls.name``."""
+
+        def decorate(cls: type[T]) -> type[T]:
+            cls.name = name  # type: ignore[attr-defined]
+            for key in (name, *aliases):
+                self._classes[key] = cls
+                self._canonical[key] = name
+            return cls
+
+        return decorate
+
+    def names(self, aliases: bool = False) -> list[str]:
+        """Registered names, canonical ones only unless ``aliases``."""
+        if aliases:
+            return list(self._classes)
+        return list(dict.fromkeys(self._canonical.values()))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._classes
+
+    def split(self, spec: str | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """(canonical name, params) of a spec, checking the name and the parameter names."""
+        if isinstance(spec, str):
+            name, params = spec, {}
+        elif isinstance(spec, Mapping) and "name" in spec:
+            name, params = spec["name"], {k: v for k, v in spec.items() if k != "name"}
+        else:
+            raise ConfigError(
+                f"expected a {self.family} name or a mapping with 'name', got {spec!r}"
+            )
+        if not isinstance(name, str) or name not in self._classes:
+            raise _keyed(
+                ConfigError(
+                    f"unknown {self.family} '{name}'{closest(str(name), self.names(True))}; "
+                    f"valid: {', '.join(self.names())}"
+                ),
+                "name" if isinstance(spec, Mapping) else "",
+            )
+        allowed = self.params(name)
+        for key in params:
+            if key not in allowed:
+                hint = closest(key, list(allowed))
+                valid = ", ".join(allowed) or "none"
+                raise _keyed(
+                    ConfigError(
+                        f"{self.family} '{name}' has no parameter '{key}'{hint}; valid: {valid}"
+                    ),
+                    key,
+                )
+        return self._canonical[name], dict(params)
+
+    def params(self, name: str) -> dict[str, Any]:
+        """Constructor parameters of ``name`` with their defaults."""
+        sig = inspect.signature(self._classes[name].__init__)
+        return {
+            p.name: (None if p.default is inspect.Parameter.empty else p.default)
+            for p in list(sig.parameters.values())[1:]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
+
+    def resolve(self, spec: str | Mapping[str, Any]) -> dict[str, Any]:
+        """The spec with every parameter filled in: ``{name: ..., param: value, ...}``."""
+        name, params = self.split(spec)
+        return {"name": name, **{**self.params(name), **params}}
+
+    def get(self, spec: str | Mapping[str, Any] | T) -> T:
+        """An instance from a name, a ``{name:, **params}`` mapping, or an instance (returned)."""
+        if not isinstance(spec, (str, Mapping)):
+            return spec
+        name, params = self.split(spec)
+        try:
+            return self._classes[name](**params)
+        except (TypeError, ValueError) as err:
+            first = str(err).split(" ", 1)[0].strip(":'")
+            raise _keyed(ConfigError(f"{self.family} '{name}': {err}"),
+                         first if first in params else "") from None

@@ -1,0 +1,255 @@
+"""The training loop: mini-batch gradient descent, per-epoch metrics, early stopping, checkpoints.
+
+One epoch = one pass over the shuffled training set in batches of ``batch_size`` (``full`` =
+full-batch gradient descent, 1 = online learning). After each epoch the loss and metrics are
+measured on the whole training and validation sets in evaluation mode (no dropout), plus the
+norm of ∂C/∂W and ∂C/∂b per layer on a fixed probe of training samples (Nielsen's "speed of
+learning", ‖δˡ‖ = ‖∂C/∂bˡ‖). Epoch 0 is the network at initialization.
+
+L2 regularization uses Nielsen's convention C = C₀ + (λ/2n) Σ w² with n the training-set size, so
+∂C/∂w = ∂C₀/∂w + (λ/n) w (biases are not regularized).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .data import Dataset
+from .losses import Loss
+from .network import Network
+from .optimizers import Optimizer
+from .schedules import Schedule
+
+
+def targets(dataset: Dataset, y: np.ndarray, units: int, dtype: Any) -> np.ndarray:
+    """What the loss compares outputs with: one-hot rows, a 0/1 column, or regression values."""
+    if dataset.task != "classification":
+        return np.asarray(y, dtype=dtype)
+    labels = np.asarray(y, dtype=np.int64)
+    if units == 1:
+        return labels.astype(dtype)[:, None]
+    return np.eye(units, dtype=dtype)[labels]
+
+
+def l2_penalty(network: Network, l2: float, n_train: int) -> float:
+    """(λ/2n) Σ w² over all weight matrices (Nielsen's convention; biases excluded)."""
+    if not l2:
+        return 0.0
+    return 0.5 * l2 / n_train * sum(float(np.vdot(w, w)) for w in network.weights())
+
+
+def score(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray, *,
+          classification: bool, penalty: float = 0.0, prefix: str = "") -> dict[str, float]:
+    """``{prefix}loss`` (plus the L2 ``penalty``) and, for classification, ``{prefix}accuracy``."""
+    z, a = network.outputs(x)
+    out = {f"{prefix}loss": float(loss.value(z, a, t)) + penalty}
+    if classification:
+        out[f"{prefix}accuracy"] = accuracy(a, t)
+    return out
+
+
+def accuracy(a: np.ndarray, t: np.ndarray) -> float:
+    """Fraction right: argmax for several outputs, threshold ½ for one."""
+    if a.shape[1] == 1:
+        return float(np.mean((a[:, 0] > 0.5) == (t[:, 0] > 0.5)))
+    return float(np.mean(a.argmax(axis=1) == t.argmax(axis=1)))
+
+
+@dataclass
+class TrainState:
+    """Everything besides weights and optimizer state that a resumed run needs."""
+
+    epoch: int = 0                 # completed epochs
+    step: int = 0                  # completed steps inside the current epoch (after an interrupt)
+    best_value: float = math.inf
+    best_epoch: int = 0
+    bad_epochs: int = 0            # epochs without an improvement > min_delta (early stopping)
+    reference: float = math.inf    # the value early stopping measures improvements against
+    elapsed: float = 0.0           # training wall time so far, seconds
+    rng_state: dict | None = None
+    epoch_rng_state: dict | None = None
+    stop_reason: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainState:
+        return cls(**json.loads(text))
+
+
+@dataclass
+class Trainer:
+    """Trains ``network`` on ``dataset``; knows nothing about files or printing.
+
+    Callbacks: ``on_epoch(record)`` after every epoch (including epoch 0),
+    ``on_step(epoch, step, steps)`` every few steps, ``should_stop()`` polled after each step.
+    ``on_checkpoint(kind, trainer)`` is called for ``"last"`` and ``"best"``.
+    """
+
+    network: Network
+    dataset: Dataset
+    loss: Loss
+    optimizer: Optimizer
+    schedule: Schedule
+    rng: np.random.Generator
+    epochs: int = 100
+    batch_size: int | str = 32
+    shuffle: bool = True
+    l2: float = 0.0
+    monitor: str = "val_loss"
+    patience: int | None = None
+    min_delta: float = 0.0
+    restore_best: bool = True
+    probe_size: int = 1000
+    checkpoint_every: int = 1
+    on_epoch: Callable[[dict[str, Any]], None] | None = None
+    on_step: Callable[[int, int, int], None] | None = None
+    should_stop: Callable[[], bool] = lambda: False
+    on_checkpoint: Callable[[str, Trainer], None] | None = None
+    state: TrainState = field(default_factory=TrainState)
+    best_params: list[np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        units, dtype = self.network.layers[-1].units, self.network.dtype
+        d = self.dataset
+        self.x_train = np.asarray(d.x_train, dtype=dtype)
+        self.t_train = targets(d, d.y_train, units, dtype)
+        self.x_val = self.t_val = None
+        if d.x_val is not None and len(d.x_val):
+            self.x_val = np.asarray(d.x_val, dtype=dtype)
+            self.t_val = targets(d, d.y_val, units, dtype)
+        n = len(self.x_train)
+        probe = min(self.probe_size, n)
+        self.x_probe, self.t_probe = self.x_train[:probe], self.t_train[:probe]
+        self.bs = n if self.batch_size == "full" else min(int(self.batch_size), n)
+        if self.monitor.startswith("val_") and self.x_val is None:
+            self.monitor = self.monitor[4:]
+        self.classification = d.task == "classification"
+
+    # ------------------------------------------------------------------ metrics
+    def measure(self) -> dict[str, Any]:
+        """Loss/accuracy on train and validation sets and per-layer gradient norms on the probe."""
+        rec: dict[str, Any] = {}
+        penalty = l2_penalty(self.network, self.l2, len(self.x_train))
+        for prefix, x, t in (("", self.x_train, self.t_train), ("val_", self.x_val, self.t_val)):
+            if x is not None:
+                rec |= score(self.network, self.loss, x, t, classification=self.classification,
+                             penalty=penalty, prefix=prefix)
+        self.network.forward(self.x_probe)
+        self.network.backward(self.t_probe, self.loss)
+        rec["grad_norm_w"] = [float(np.linalg.norm(layer.gW)) for layer in self.network.layers]
+        rec["grad_norm_b"] = [float(np.linalg.norm(layer.gb)) if layer.gb is not None else None
+                              for layer in self.network.layers]
+        return rec
+
+    # ------------------------------------------------------------------ loop
+    def fit(self) -> TrainState:
+        """Train until ``epochs``, early stopping, divergence or ``should_stop()``."""
+        st = self.state
+        if st.epoch == 0 and st.step == 0:
+            self._end_epoch(self.measure() | {"lr": None}, 0.0)
+        while st.epoch < self.epochs and st.stop_reason is None:
+            t0 = time.perf_counter()
+            lr = self.schedule.lr(st.epoch, self.optimizer.lr, self.epochs)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+                finished = self.run_epoch(lr)
+            if not finished:
+                st.elapsed += time.perf_counter() - t0
+                st.stop_reason = "interrupted"
+                self._checkpoint("last")
+                return st
+            st.epoch, st.step = st.epoch + 1, 0
+            with np.errstate(over="ignore", invalid="ignore"):
+                record = self.measure() | {"lr": lr}
+            self._end_epoch(record, time.perf_counter() - t0)
+        if st.stop_reason is None:
+            st.stop_reason = "completed"
+        if st.stop_reason in ("completed", "early_stopping"):
+            self._checkpoint("last")
+            if st.stop_reason == "early_stopping" and self.best_params is not None:
+                for p, best in zip(self.network.params(), self.best_params):
+                    p[...] = best
+        return st
+
+    def run_epoch(self, lr: float) -> bool:
+        """One pass of mini-batch updates at learning rate ``lr``; False if stopped midway.
+
+        Per step: forward, backward, ∂C/∂W += (λ/n)W when L2 is on, optimizer update.
+        """
+        st, net = self.state, self.network
+        params, grads = net.params(), net.grads()
+        weight_pairs = [(layer.W, layer.gW) for layer in net.layers]
+        n, bs = len(self.x_train), self.bs
+        steps = math.ceil(n / bs)
+        l2_coef = self.l2 / n
+        xs, ts = self._epoch_data(n)
+        for k in range(st.step, steps):
+            net.forward(xs[k * bs:(k + 1) * bs], self.rng)
+            net.backward(ts[k * bs:(k + 1) * bs], self.loss)
+            if l2_coef:
+                for w, gw in weight_pairs:
+                    gw += l2_coef * w
+            self.optimizer.step(params, grads, lr)
+            st.step = k + 1
+            if self.should_stop():
+                return False
+            if self.on_step is not None and st.step % 50 == 0:
+                self.on_step(st.epoch + 1, st.step, steps)
+        return True
+
+    def _epoch_data(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """This epoch's (shuffled) data; on a mid-epoch resume the same permutation is redrawn."""
+        st = self.state
+        if not self.shuffle:
+            return self.x_train, self.t_train
+        now = self.rng.bit_generator.state
+        if st.step == 0 or st.epoch_rng_state is None:
+            st.epoch_rng_state = now
+        else:
+            self.rng.bit_generator.state = st.epoch_rng_state
+        perm = self.rng.permutation(n)
+        if st.step:
+            self.rng.bit_generator.state = now  # continue the dropout stream where it stopped
+        return self.x_train[perm], self.t_train[perm]
+
+    def _end_epoch(self, record: dict[str, Any], seconds: float) -> None:
+        st = self.state
+        st.elapsed += seconds
+        record = {"epoch": st.epoch, **record, "time": round(seconds, 6)}
+        value = record.get(self.monitor, record["loss"])
+        if not all(math.isfinite(record[k]) for k in ("loss", "val_loss") if k in record):
+            st.stop_reason = "diverged"
+            if self.on_epoch:
+                self.on_epoch(record)
+            return
+        self.schedule.observe(st.epoch, record)
+        improved = value < st.reference - self.min_delta
+        if improved:
+            st.reference = value
+        if value < st.best_value:
+            st.best_value, st.best_epoch = value, st.epoch
+            if self.restore_best and self.patience:
+                self.best_params = [p.copy() for p in self.network.params()]
+        if st.epoch > 0:
+            st.bad_epochs = 0 if improved else st.bad_epochs + 1
+            if self.patience and st.bad_epochs >= self.patience:
+                st.stop_reason = "early_stopping"
+        if self.on_epoch:
+            self.on_epoch(record)
+        if st.best_epoch == st.epoch:
+            self._checkpoint("best")
+        if st.epoch % self.checkpoint_every == 0 and st.stop_reason is None:
+            self._checkpoint("last")
+
+    def _checkpoint(self, kind: str) -> None:
+        if self.on_checkpoint is not None:
+            self.state.rng_state = self.rng.bit_generator.state
+            self.on_checkpoint(kind, self)

@@ -1,0 +1,138 @@
+"""Config loading: defaults, overrides, resolution and one-line errors with file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnlab.config import Config, diff, load_config, parse_override, resolve
+from nnlab.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "exp.yaml"
+    path.write_text(text)
+    return path
+
+
+def error_of(tmp_path: Path, text: str, overrides: tuple[str, ...] = ()) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), overrides)
+    msg = str(info.value)
+    assert "\n" not in msg
+    return msg
+
+
+def test_no_file_is_the_builtin_default():
+    cfg = load_config()
+    assert cfg == Config()
+    assert cfg.data.name == "sine" and cfg.model.hidden == [32, 32]
+
+
+def test_empty_file_is_the_default(tmp_path):
+    assert load_config(write(tmp_path, "")) == Config()
+
+
+def test_overrides_parse_values_as_yaml(tmp_path):
+    cfg = load_config(write(tmp_path, "optimizer: {name: sgd, lr: 0.1}\n"),
+                      ["model.hidden=[64,64]", "optimizer.lr=0.05", "train.batch_size=full",
+                       "optimizer.nesterov=true", "optimizer.momentum=0.9"])
+    assert cfg.model.hidden == [64, 64]
+    assert cfg.optimizer["lr"] == 0.05 and cfg.optimizer["nesterov"] is True
+    assert cfg.train.batch_size == "full"
+
+
+def test_override_turns_a_name_into_a_spec():
+    cfg = load_config(None, ["model.activation=leaky_relu", "model.activation.alpha=0.2"])
+    assert cfg.model.activation == {"name": "leaky_relu", "alpha": 0.2}
+
+
+def test_override_list_index():
+    cfg = load_config(None, ["model.hidden=[8,8]", "model.hidden.1=3"])
+    assert cfg.model.hidden == [8, 3]
+
+
+def test_parse_override_needs_equals():
+    with pytest.raises(ConfigError, match="KEY.PATH=VALUE"):
+        parse_override("optimizer.lr")
+
+
+def test_unknown_key_names_line_and_closest(tmp_path):
+    msg = error_of(tmp_path, "data:\n  name: sine\nmodel:\n  hiden: [3]\n")
+    assert msg.startswith(f"{tmp_path / 'exp.yaml'}:4:")
+    assert "model.hiden" in msg and "did you mean 'hidden'" in msg
+
+
+def test_unknown_section(tmp_path):
+    msg = error_of(tmp_path, "modle:\n  hidden: [3]\n")
+    assert ":1:" in msg and "did you mean 'model'" in msg
+
+
+def test_wrong_type_names_key_line_and_value(tmp_path):
+    msg = error_of(tmp_path, "train:\n  seed: 1\n  epochs: many\n")
+    assert ":3:" in msg and "train.epochs" in msg and "'many'" in msg
+
+
+def test_impossible_value(tmp_path):
+    msg = error_of(tmp_path, "model:\n  dropout: 1.5\n")
+    assert ":2:" in msg and "model.dropout" in msg and "[0, 1)" in msg
+
+
+def test_misspelt_registry_names(tmp_path):
+    assert "did you mean 'sigmoid'" in error_of(tmp_path, "model:\n  activation: sigmoud\n")
+    assert "did you mean 'he_normal'" in error_of(tmp_path, "model:\n  weight_init: he_nromal\n")
+    assert "did you mean 'adam'" in error_of(tmp_path, "optimizer:\n  name: adma\n")
+    msg = error_of(tmp_path, "optimizer:\n  name: sgd\n  lr: 0.1\n  momentun: 0.9\n")
+    assert ":4:" in msg and "optimizer.momentun" in msg and "did you mean 'momentum'" in msg
+
+
+def test_bad_optimizer_value_points_at_it(tmp_path):
+    msg = error_of(tmp_path, "optimizer:\n  name: sgd\n  lr: -1\n")
+    assert ":3:" in msg and "optimizer.lr" in msg and "> 0" in msg
+
+
+def test_per_layer_lists_must_match(tmp_path):
+    msg = error_of(tmp_path, "model:\n  hidden: [4, 4]\n  activation: [relu, tanh, relu]\n")
+    assert "model.activation" in msg and "list of 2" in msg
+
+
+def test_unknown_dataset(tmp_path):
+    assert "did you mean 'spiral'" in error_of(tmp_path, "data:\n  name: spirals\n")
+
+
+def test_error_in_override_names_the_override():
+    with pytest.raises(ConfigError, match=r"--set train.epochs=0: train.epochs"):
+        load_config(None, ["train.epochs=0"])
+
+
+def test_invalid_yaml_names_line(tmp_path):
+    msg = error_of(tmp_path, "data:\n  name: [sine\n")
+    assert "invalid YAML" in msg
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_resolve_fills_auto_and_defaults():
+    r = resolve(load_config(None, ["data.name=spiral"]))
+    assert r.loss == "categorical_crossentropy"
+    assert r.model.output_activation == "softmax"
+    assert r.optimizer["name"] == "adam" and r.optimizer["beta2"] == 0.999
+    assert r.train.monitor == "val_loss"
+    r2 = resolve(load_config(None, ["loss=binary_crossentropy", "data.name=xor"]))
+    assert r2.model.output_activation == "sigmoid"
+
+
+def test_resolved_yaml_round_trips(tmp_path):
+    r = resolve(load_config(None, ["model.activation=leaky_relu"]))
+    path = write(tmp_path, r.to_yaml())
+    assert resolve(load_config(path)) == r
+
+
+def test_diff():
+    a = Config().to_dict()
+    b = load_config(None, ["optimizer.lr=0.5"]).to_dict()
+    assert diff(a, b) == {"optimizer.lr": (0.01, 0.5)}

@@ -1,0 +1,178 @@
+"""Training behaviour: XOR learned, determinism, run directory, resume, divergence, stopping."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import nnlab
+from nnlab.errors import TrainingDiverged
+from nnlab.runs import load_npz, read_metrics
+
+XOR = ["data.name=xor", "data.n=4", "data.noise=0", "data.val_split=0", "model.hidden=[4]",
+       "model.output_activation=sigmoid", "loss=binary_crossentropy",
+       "model.weight_init={name: uniform, low: -1, high: 1}",
+       "optimizer={name: sgd, lr: 0.5, momentum: 0.9}", "train.batch_size=full",
+       "train.epochs=300"]
+
+
+def strip_time(records):
+    return [{k: v for k, v in r.items() if k != "time"} for r in records]
+
+
+def test_xor_reaches_100_percent(tmp_path):
+    result = nnlab.train(None, overrides=XOR, runs_dir=tmp_path)
+    assert result.summary["final"]["accuracy"] == 1.0
+    assert result.summary["final"]["loss"] < 0.05
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    np.testing.assert_array_equal(result.network.predict(x)[:, 0] > 0.5, [0, 1, 1, 0])
+
+
+def test_same_config_and_seed_give_identical_metrics(tmp_path):
+    args = ["train.epochs=15", "model.dropout=0.1", "data.name=moons"]
+    a = nnlab.train(None, overrides=args, runs_dir=tmp_path / "a")
+    b = nnlab.train(None, overrides=args, runs_dir=tmp_path / "b")
+    assert strip_time(read_metrics(a.run_dir)) == strip_time(read_metrics(b.run_dir))
+    c = nnlab.train(None, overrides=[*args, "train.seed=1"], runs_dir=tmp_path / "c")
+    assert strip_time(read_metrics(c.run_dir)) != strip_time(read_metrics(a.run_dir))
+
+
+def test_run_directory_contents(tmp_path):
+    result = nnlab.train(None, overrides=["train.epochs=5", "optimizer.lr=0.02"],
+                         name="sine-test", runs_dir=tmp_path)
+    run = result.run_dir
+    assert run.parent == tmp_path and run.name.startswith("sine-test-")
+    files = {p.relative_to(run).as_posix() for p in run.rglob("*")}
+    assert {"config.yaml", "metrics.jsonl", "metrics.csv", "summary.json", "train.log",
+            "checkpoints/last.npz", "checkpoints/best.npz"} <= files
+    assert not [f for f in files if f.endswith(".tmp")]
+    # the resolved config reloads to the same experiment, overrides recorded
+    text = (run / "config.yaml").read_text()
+    assert "# --set optimizer.lr=0.02" in text
+    assert nnlab.load_config(run / "config.yaml").optimizer["lr"] == 0.02
+    records = read_metrics(run)
+    assert [r["epoch"] for r in records] == list(range(6))
+    assert {"loss", "val_loss", "lr", "grad_norm_w", "grad_norm_b", "time"} <= set(records[1])
+    assert len(records[1]["grad_norm_w"]) == 3
+    csv_lines = (run / "metrics.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("epoch,loss,val_loss,grad_norm_w.1") and len(csv_lines) == 7
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["epochs_run"] == 5
+    assert summary["best"]["val_loss"] == min(r["val_loss"] for r in records)
+    assert set(summary["versions"]) == {"python", "numpy", "nnlab"}
+    ckpt = load_npz(run / "checkpoints" / "last.npz")
+    assert {"param/W1", "param/b1", "state", "architecture"} <= set(ckpt)
+    assert json.loads(str(ckpt["state"]))["epoch"] == 5
+    np.testing.assert_array_equal(ckpt["param/W1"], result.network.layers[0].W)
+
+
+def test_runs_started_together_do_not_collide(tmp_path):
+    dirs = {nnlab.train(None, overrides=["train.epochs=1"], runs_dir=tmp_path).run_dir
+            for _ in range(5)}
+    assert len(dirs) == 5
+
+
+def interrupting(after_steps: int):
+    """An on_step callback that sends this process SIGINT once, like a user's Ctrl-C."""
+    seen = {"n": 0}
+
+    def on_step(epoch, step, steps):
+        seen["n"] += 1
+        if seen["n"] == after_steps:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    return on_step
+
+
+RESUME = ["data.n=500", "train.batch_size=4", "train.epochs=6", "model.dropout=0.2",
+          "optimizer.schedule={name: reduce_on_plateau, patience: 1, factor: 0.5}"]
+
+
+def test_interrupt_then_resume_equals_uninterrupted(tmp_path):
+    full = nnlab.train(None, overrides=RESUME, runs_dir=tmp_path / "full")
+    part = nnlab.train(None, overrides=RESUME, runs_dir=tmp_path / "part",
+                       on_step=interrupting(3))  # 3rd callback: epoch 2, step 50
+    assert part.summary["status"] == "interrupted"
+    assert part.state.epoch == 1 and part.state.step == 51  # stops after the next step
+    resumed = nnlab.train(resume=part.run_dir)
+    assert resumed.run_dir == part.run_dir and resumed.summary["status"] == "completed"
+    assert strip_time(read_metrics(resumed.run_dir)) == strip_time(read_metrics(full.run_dir))
+    for a, b in zip(resumed.network.params(), full.network.params()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_resume_of_a_finished_run_is_refused(tmp_path):
+    done = nnlab.train(None, overrides=["train.epochs=1"], runs_dir=tmp_path)
+    with pytest.raises(nnlab.CheckpointError, match="already finished"):
+        nnlab.train(resume=done.run_dir)
+
+
+def test_divergence_stops_with_clear_error_and_keeps_last_good(tmp_path):
+    args = ["optimizer={name: sgd, lr: 1.0e+4}", "train.epochs=50", "model.activation=relu",
+            "model.weight_init=he_normal"]
+    with pytest.raises(TrainingDiverged, match="NaN/inf") as info:
+        nnlab.train(None, overrides=args, runs_dir=tmp_path)
+    assert info.value.exit_code == 1
+    (run,) = tmp_path.iterdir()
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["stop_reason"] == "diverged"
+    last = load_npz(run / "checkpoints" / "last.npz")
+    assert all(np.isfinite(v).all() for k, v in last.items() if k.startswith("param/"))
+    assert read_metrics(run)[-1]["loss"] is None  # NaN written as null
+
+
+def test_early_stopping_restores_best(tmp_path):
+    args = ["train.epochs=400", "regularization.early_stopping={patience: 5, min_delta: 0.001}",
+            "optimizer.lr=0.05"]
+    result = nnlab.train(None, overrides=args, runs_dir=tmp_path)
+    s = result.summary
+    assert s["stop_reason"] == "early_stopping" and s["epochs_run"] < 400
+    values = [r["val_loss"] for r in read_metrics(result.run_dir)]
+    assert min(values[-5:]) > min(values[:-5]) - 0.001  # no real improvement in the last 5
+    assert s["best"]["val_loss"] == min(values)
+    exp = nnlab.build(result.run_dir / "config.yaml")
+    exp.network = result.network
+    assert exp.evaluate("val")["loss"] == pytest.approx(s["best"]["val_loss"], rel=1e-6)
+
+
+def test_l2_is_nielsens_convention(tmp_path):
+    """One full-batch SGD step with L2 λ equals w ← (1 − ηλ/n) w − η ∂C₀/∂w."""
+    lam, lr = 5.0, 0.1
+    args = ["data.n=50", "data.val_split=0", "train.batch_size=full", "train.epochs=1",
+            f"regularization.l2={lam}", f"optimizer={{name: sgd, lr: {lr}}}",
+            "train.dtype=float64", "train.shuffle=false"]
+    exp = nnlab.build(None, args)
+    w0 = [w.copy() for w in exp.network.weights()]
+    b0 = [layer.b.copy() for layer in exp.network.layers]
+    trainer = exp.trainer()
+    x, t = trainer.x_train, trainer.t_train
+    grads = exp.network.gradients(x, t, exp.loss)
+    trainer.run_epoch(lr)
+    n = len(x)
+    for i, layer in enumerate(exp.network.layers):
+        np.testing.assert_allclose(layer.W, (1 - lr * lam / n) * w0[i] - lr * grads[2 * i])
+        np.testing.assert_allclose(layer.b, b0[i] - lr * grads[2 * i + 1])
+
+
+@pytest.mark.parametrize("batch", ["1", "7", "full"])
+def test_batch_modes_learn_the_sum(tmp_path, batch):
+    args = ["data.name=sum", "data.n=64", "model.hidden=[]", "model.bias=false",
+            "optimizer={name: sgd, lr: 0.1}", f"train.batch_size={batch}",
+            "train.epochs=200" if batch == "full" else "train.epochs=40"]
+    result = nnlab.train(None, overrides=args, runs_dir=tmp_path)
+    np.testing.assert_allclose(result.network.layers[0].W[:, 0], [1, 1], atol=0.02)
+
+
+def test_float64_training(tmp_path):
+    result = nnlab.train(None, overrides=["train.dtype=float64", "train.epochs=2"],
+                         runs_dir=tmp_path)
+    assert result.network.dtype == np.float64
+
+
+def test_step_network_is_refused(tmp_path):
+    with pytest.raises(nnlab.ConfigError, match="zero gradient"):
+        nnlab.train(None, overrides=["model.activation=step"], runs_dir=tmp_path)
