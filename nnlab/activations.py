@@ -36,6 +36,19 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return np.reciprocal(out, out=out)
 
 
+def softplus(z: np.ndarray) -> np.ndarray:
+    """ln(1 + e^z) = max(z, 0) + ln(1 + e^(−|z|)): no overflow, exact in both tails.
+
+    Same values as ``np.logaddexp(0, z)``, which is ~10× slower on float32.
+    """
+    out = np.abs(z)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(z, 0)
+    return out
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax over the last axis: s_i = e^(z_i − max z) / Σ_j e^(z_j − max z)."""
     out = z - z.max(axis=-1, keepdims=True)
@@ -48,6 +61,10 @@ def _describe(name: str, config: Mapping[str, Any], defaults: Mapping[str, Any])
     """``name(p=v, ...)`` listing only the parameters that differ from their defaults."""
     args = ", ".join(f"{k}={v!r}" for k, v in config.items() if v != defaults.get(k))
     return f"{name}({args})" if args else name
+
+
+# Piecewise functions use max/min and multiplication by boolean masks rather than np.where, which
+# is several times slower; a product with a False mask is exactly 0, so the pieces add exactly.
 
 
 class Activation:
@@ -160,10 +177,45 @@ class LeakyReLU(Activation):
         self.alpha = float(alpha)
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        return np.where(z > 0, z, self.alpha * z)
+        out = z * self.alpha
+        if self.alpha <= 1:  # then z > 0 ⇔ z > αz
+            return np.maximum(z, out, out=out)
+        return np.minimum(z, out, out=out)
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        return np.where(z > 0, grad, self.alpha * grad)
+        mask = z > 0
+        out = np.multiply(grad, mask)
+        np.logical_not(mask, out=mask)
+        neg = np.multiply(grad, mask)
+        neg *= self.alpha
+        out += neg
+        return out
+
+
+def _elu(z: np.ndarray, alpha: float) -> np.ndarray:
+    """max(z, 0) + α(e^min(z, 0) − 1): e^z only where z ≤ 0, so no overflow for large z."""
+    neg = np.minimum(z, 0)
+    np.expm1(neg, out=neg)
+    neg *= alpha
+    out = np.maximum(z, 0)
+    out += neg
+    return out
+
+
+def _elu_backward(
+    z: np.ndarray, a: np.ndarray, grad: np.ndarray, pos_slope: float, neg_offset: float
+) -> np.ndarray:
+    """grad·pos_slope where z > 0, else grad·(a + neg_offset) (= grad·λα·e^z for (s)elu)."""
+    mask = z > 0
+    out = np.multiply(grad, mask)
+    if pos_slope != 1.0:
+        out *= pos_slope
+    np.logical_not(mask, out=mask)
+    neg = a + neg_offset
+    neg *= grad
+    neg *= mask
+    out += neg
+    return out
 
 
 @ACTIVATIONS.register("elu")
@@ -179,15 +231,10 @@ class ELU(Activation):
         self.alpha = float(alpha)
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        neg = np.minimum(z, 0)  # e^z only where z ≤ 0: no overflow for large z
-        np.expm1(neg, out=neg)
-        neg *= self.alpha
-        return np.where(z > 0, z, neg)
+        return _elu(z, self.alpha)
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        slope = a + self.alpha  # α·e^z on the negative side
-        slope *= grad
-        return np.where(z > 0, grad, slope)
+        return _elu_backward(z, a, grad, 1.0, self.alpha)
 
 
 @ACTIVATIONS.register("selu")
@@ -202,28 +249,23 @@ class SELU(Activation):
     alpha = 1.6732632423543772
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        neg = np.minimum(z, 0)
-        np.expm1(neg, out=neg)
-        neg *= self.alpha
-        out = np.where(z > 0, z, neg)
+        out = _elu(z, self.alpha)
         out *= self.scale
         return out
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        slope = a + self.scale * self.alpha
-        slope *= grad
-        return np.where(z > 0, self.scale * grad, slope)
+        return _elu_backward(z, a, grad, self.scale, self.scale * self.alpha)
 
 
 @ACTIVATIONS.register("softplus")
 class Softplus(Activation):
-    """f(z) = ln(1 + e^z), computed as logaddexp(0, z); f'(z) = σ(z) = 1 − e^(−a).
+    """f(z) = ln(1 + e^z) = max(z, 0) + ln(1 + e^(−|z|)); f'(z) = σ(z) = 1 − e^(−a).
 
     The derivative is taken from the cached a as −expm1(−a), which is exact in both tails.
     """
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        return np.logaddexp(0, z)
+        return softplus(z)
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         out = np.negative(a)

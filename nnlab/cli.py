@@ -24,6 +24,9 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect experiment configs.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+data_app = typer.Typer(help="Download, verify and locate datasets (MNIST, Fashion-MNIST).",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -186,7 +189,10 @@ def config_show(
     set_: SetOpt = None,
     raw: Annotated[bool, typer.Option("--raw", help="Do not resolve 'auto' values.")] = False,
 ) -> None:
-    """Print the fully resolved config as YAML. Example: nnlab config show c.yaml --set train.epochs=5"""
+    """Print the fully resolved config as YAML.
+
+    Example: nnlab config show configs/sine.yaml --set train.epochs=5
+    """
     with user_errors():
         cfg = load_config(config, set_ or [])
         text = cfg.to_yaml() if raw else resolve(cfg).to_yaml()
@@ -197,6 +203,52 @@ def config_show(
 def config_defaults() -> None:
     """Print the built-in default experiment as YAML (a starting point for a new config)."""
     sys.stdout.write(defaults_yaml())
+
+
+# --------------------------------------------------------------------------- data
+
+DatasetArg = Annotated[str, typer.Argument(help="mnist or fashion_mnist.")]
+PathOpt = Annotated[Path | None, typer.Option("--path", help="Folder to look in first.")]
+
+
+@data_app.command("fetch")
+def data_fetch(name: DatasetArg = "mnist", path: PathOpt = None) -> None:
+    """Download (if needed) and verify a dataset ahead of time. Example: nnlab data fetch mnist"""
+    from .data import mnist
+
+    with user_errors(), _progress(out.is_terminal) as bar:
+        where = mnist.fetch(name, path, progress=_download_progress(bar))
+    out.print(f"{name}: verified in {where}")
+
+
+@data_app.command("info")
+def data_info(
+    name: DatasetArg = "mnist", path: PathOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as one JSON object.")] = False,
+) -> None:
+    """Where a dataset is, its files, sizes and checksums. Example: nnlab data info mnist"""
+    from .data import mnist
+
+    with user_errors():
+        info = mnist.info(name, path)
+    if as_json:
+        print(json.dumps(info))
+        return
+    out.print(f"[bold]{info['title']}[/]: " + (f"found in {info['source']}" if info["found"]
+                                                else "not found"))
+    table = Table("file", "size", "checksum", "problem")
+    for f in info["files"]:
+        style = {"ok": "green", "bad": "red"}.get(f["checksum"], "yellow")
+        table.add_row(f["file"], "-" if f["size"] is None else f"{f['size']:,}",
+                      f"[{style}]{f['checksum']}[/]", f["problem"] or "")
+    out.print(table)
+    cache = info["cache"]
+    out.print(f"decoded cache: {cache['dir'] if cache['present'] else 'not yet written'}")
+    if not info["found"]:
+        out.print("searched: " + ", ".join(info["searched"]))
+        out.print(f"`nnlab data fetch {name}` downloads into {info['download_dir']}")
+    if any(f["checksum"] == "bad" for f in info["files"]):
+        raise typer.Exit(2)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import copy
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,7 +22,7 @@ from . import activations, initializers, losses, optimizers, schedules
 from .errors import ConfigError
 from .registry import Registry, closest
 
-Spec = Union[str, dict[str, Any]]
+Spec = str | dict[str, Any]
 """A registry entry: a name (``relu``) or a mapping ``{name: leaky_relu, alpha: 0.2}``."""
 
 CLASSIFICATION_DATA = ("xor", "circles", "moons", "spiral", "blobs", "parity", "mnist",
@@ -79,11 +79,10 @@ class ModelConfig(_Section):
 
 
 class EarlyStoppingConfig(_Section):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
+    """Stop when ``train.monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
 
     patience: int | None = Field(None, ge=1)
     min_delta: float = Field(0.0, ge=0)
-    monitor: str = "auto"
     restore_best: bool = True
 
 
@@ -103,7 +102,7 @@ class TrainConfig(_Section):
     shuffle: bool = True
     seed: int = Field(0, ge=0)
     dtype: Literal["float32", "float64"] = "float32"
-    monitor: str = "auto"
+    monitor: Literal["auto", "loss", "val_loss", "accuracy", "val_accuracy"] = "auto"
     probe_size: int = Field(1000, ge=1)
 
     @field_validator("batch_size")
@@ -231,7 +230,8 @@ def apply_override(data: dict[str, Any], path: list[str | int], value: Any, text
         elif nxt is None:
             nxt = {}
         elif not isinstance(nxt, (dict, list)):
-            raise ConfigError(f"--set {text}: '{'.'.join(map(str, path[: i + 1]))}' is not a section")
+            section = ".".join(map(str, path[: i + 1]))
+            raise ConfigError(f"--set {text}: '{section}' is not a section")
         _put(node, key, nxt, text)
         node = nxt
     _put(node, path[-1], value, text)
@@ -426,12 +426,9 @@ def resolve(cfg: Config) -> Config:
     opt.setdefault("name", "sgd")
     c.optimizer = {**optimizers.OPTIMIZERS.resolve(opt),
                    "schedule": _compact(schedules.SCHEDULES.resolve(sched))}
-    es = c.regularization.early_stopping
     has_val = c.data.val_split > 0 or c.data.name in MNIST_NAMES
     if c.train.monitor == "auto":
         c.train.monitor = "val_loss" if has_val else "loss"
-    if es.monitor == "auto":
-        es.monitor = c.train.monitor
     return c
 
 

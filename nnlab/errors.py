@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 class NnlabError(Exception):
-    """A problem the user can fix; `str(err)` is one readable line naming the problem and the fix."""
+    """A problem the user can fix; ``str(err)`` is one line naming the problem and the fix."""
 
     exit_code = 2
 

@@ -105,6 +105,9 @@ def build(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
     loss = losses.get(r.loss)
     m = r.model
     units = _output_units(r, dataset, loss.name)
+    if "accuracy" in r.train.monitor and dataset.task != "classification":
+        raise ConfigError(f"train.monitor: '{r.train.monitor}' needs classification data; "
+                          "use loss or val_loss")
     network = Network.build(
         [dataset.n_features, *m.hidden, units], m.activation, m.output_activation,
         weight_init=m.weight_init, bias_init=m.bias_init, bias=m.bias, dropout=m.dropout,

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .activations import Activation
+from .activations import Activation, softplus
 from .registry import Registry
 
 LOSSES: Registry[Loss] = Registry("loss")
@@ -174,7 +174,7 @@ class BinaryCrossentropy(Loss):
     """Nielsen's cross-entropy C_x = −Σ_j [t_j ln a_j + (1 − t_j) ln(1 − a_j)]; targets in [0, 1].
 
     dL/da = (a − t) / (a(1 − a)) / n. With a sigmoid output (fused) the value is computed from
-    the logits, −t ln σ(z) − (1−t) ln(1−σ(z)) = ln(1 + e^z) − t·z = logaddexp(0, z) − t·z,
+    the logits, −t ln σ(z) − (1−t) ln(1−σ(z)) = ln(1 + e^z) − t·z (stable softplus) per output,
     and δ^L = (a − t)/n (the σ' cancels: Nielsen eq. 66). Otherwise a is clipped to
     [EPS, 1 − EPS] in both value and gradient.
     """
@@ -183,7 +183,7 @@ class BinaryCrossentropy(Loss):
         self, z: np.ndarray | None, a: np.ndarray, t: np.ndarray, activation: ActivationLike = None
     ) -> np.ndarray:
         if _name(activation) == "sigmoid" and z is not None:
-            out = np.logaddexp(0, z)
+            out = softplus(z)
             out -= t * z  # per output, so large terms cancel before the sum
             return _rowsum(out)
         ac = np.clip(a, EPS, 1 - EPS)

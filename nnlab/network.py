@@ -23,7 +23,7 @@ _EVAL_CHUNK = 8192
 
 
 class Network:
-    """A multi-layer perceptron. Prints as its architecture: ``Network(2 → 8 tanh → 1 identity)``."""
+    """A multi-layer perceptron; prints as its architecture ``Network(2 → 8 tanh → 1 identity)``."""
 
     def __init__(self, layers: Sequence[Dense]) -> None:
         self.layers = list(layers)
@@ -203,6 +203,4 @@ def _each(value: Any, n: int) -> list[Any]:
 
 def _spec_of(activation: Any) -> dict[str, Any]:
     """An activation instance back to its registry spec ``{name:, **params}``."""
-    params = activations.ACTIVATIONS.params(activation.name)
-    return {"name": activation.name, **{k: getattr(activation, k) for k in params
-                                        if hasattr(activation, k)}}
+    return {"name": activation.name, **activation.config()}

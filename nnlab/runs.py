@@ -79,7 +79,7 @@ def save_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> None:
 
 
 def load_npz(path: str | Path) -> dict[str, np.ndarray]:
-    """All arrays of an ``.npz``, loaded with ``allow_pickle=False``; damage is a CheckpointError."""
+    """All arrays of an ``.npz`` (``allow_pickle=False``); damage raises CheckpointError."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")

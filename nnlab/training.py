@@ -49,7 +49,7 @@ def score(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray, *,
           classification: bool, penalty: float = 0.0, prefix: str = "") -> dict[str, float]:
     """``{prefix}loss`` (plus the L2 ``penalty``) and, for classification, ``{prefix}accuracy``."""
     z, a = network.outputs(x)
-    out = {f"{prefix}loss": float(loss.value(z, a, t)) + penalty}
+    out = {f"{prefix}loss": float(loss.value(z, a, t, network.layers[-1].activation)) + penalty}
     if classification:
         out[f"{prefix}accuracy"] = accuracy(a, t)
     return out
@@ -225,6 +225,8 @@ class Trainer:
         st.elapsed += seconds
         record = {"epoch": st.epoch, **record, "time": round(seconds, 6)}
         value = record.get(self.monitor, record["loss"])
+        if "accuracy" in self.monitor:
+            value = -value  # accuracies are maximized; the bookkeeping below minimizes
         if not all(math.isfinite(record[k]) for k in ("loss", "val_loss") if k in record):
             st.stop_reason = "diverged"
             if self.on_epoch:
