@@ -75,8 +75,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for cfg, net, text in NIELSEN:
         epochs = "/".join(str(e) for e in of(cfg, "best_epoch"))
+        speed = statistics.fmean(of(cfg, "seconds_per_epoch"))
         print(f"| {net} | {text:.2f} | {pct(of(cfg, 'best_val_accuracy'))} | {epochs} | "
-              f"{pct(of(cfg, 'test_accuracy'))} | {statistics.fmean(of(cfg, 'seconds_per_epoch')):.2f} |")
+              f"{pct(of(cfg, 'test_accuracy'))} | {speed:.2f} |")
     cfg = "mnist_modern.yaml"
     epochs = "/".join(str(e) for e in of(cfg, "best_epoch"))
     print(f"| [784,100,10] relu/adam (modern) | – | {pct(of(cfg, 'best_val_accuracy'))} | {epochs}"
