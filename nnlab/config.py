@@ -381,7 +381,9 @@ def _check(cfg: Config, src: _Source) -> None:
         _spec_check(losses.LOSSES, cfg.loss, ["loss"], src)
     opt = dict(cfg.optimizer)
     sched = opt.pop("schedule", "constant")
-    opt.setdefault("name", "sgd")
+    if "name" not in opt:
+        raise ConfigError(f"{src.where(['optimizer'])}: optimizer.name: missing; choose one of "
+                          f"{', '.join(optimizers.OPTIMIZERS.names())}")
     _spec_check(optimizers.OPTIMIZERS, opt, ["optimizer"], src)
     _spec_check(schedules.SCHEDULES, sched, ["optimizer", "schedule"], src)
     if not all(math.isfinite(v) for v in (cfg.regularization.l2, d.noise)):
@@ -423,7 +425,6 @@ def resolve(cfg: Config) -> Config:
     m.bias_init = res(initializers.INITIALIZERS, m.bias_init)
     opt = dict(c.optimizer)
     sched = opt.pop("schedule", "constant")
-    opt.setdefault("name", "sgd")
     c.optimizer = {**optimizers.OPTIMIZERS.resolve(opt),
                    "schedule": _compact(schedules.SCHEDULES.resolve(sched))}
     has_val = c.data.val_split > 0 or c.data.name in MNIST_NAMES
