@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -56,6 +57,8 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="also write all results to this JSON file")
     args = ap.parse_args()
     runs_dir = args.runs_dir or tempfile.mkdtemp(prefix="nnlab-mnist-")
+    if args.jobs > 1:  # one BLAS thread per process: oversubscribed threads slow everything down
+        os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = "1"
     jobs = [(cfg, seed) for cfg, _, _ in NIELSEN for seed in args.seeds]
     jobs += [("mnist_modern.yaml", seed) for seed in args.seeds]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:

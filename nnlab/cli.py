@@ -138,9 +138,11 @@ def train(
             result = run_train(config, overrides=set_ or [], name=name, runs_dir=runs_dir,
                                resume=resume, on_start=on_start, on_epoch=on_epoch,
                                on_step=on_step, progress=_download_progress(bar if live else None))
-        except NnlabError:
+        except NnlabError as e:
             if live and "id" in task:
                 bar.stop()
+            if as_json and hasattr(e, "summary"):
+                print(json.dumps(e.summary))  # scripts still get the failed run's summary
             raise
     summary = result.summary
     if as_json:
@@ -249,6 +251,16 @@ def data_info(
         out.print(f"`nnlab data fetch {name}` downloads into {info['download_dir']}")
     if any(f["checksum"] == "bad" for f in info["files"]):
         raise typer.Exit(2)
+
+
+# --------------------------------------------------------------------------- runs, sweep
+# (runs list/compare/show and sweep commands go here)
+
+# --------------------------------------------------------------------------- plot
+# (plot command goes here)
+
+# --------------------------------------------------------------------------- lessons
+# (trace and embed commands go here)
 
 
 def main() -> None:

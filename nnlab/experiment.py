@@ -258,7 +258,8 @@ def train(
     writer.write_summary(_summary(exp, run_dir, trainer.state, writer.records, overrides,
                                   "running"))
 
-    files = _Flusher(writer, run_dir)
+    files = _Flusher(writer, run_dir, lambda: writer.write_summary(
+        _summary(exp, run_dir, trainer.state, writer.records, overrides, "running")))
 
     def record(rec: dict[str, Any]) -> None:
         writer.records.append(rec)
@@ -279,9 +280,11 @@ def train(
     writer.write_summary(summary)
     writer.log(f"{status}: {st.stop_reason} after {st.epoch} epochs")
     if st.stop_reason == "diverged":
-        raise TrainingDiverged(
-            f"loss became NaN/inf at epoch {st.epoch + 1}; the last good checkpoint is kept in "
+        err = TrainingDiverged(
+            f"loss became NaN/inf at epoch {st.epoch}; the last good checkpoint is kept in "
             f"{run_dir}/checkpoints/last.npz. Lower optimizer.lr or check the data")
+        err.summary = summary  # type: ignore[attr-defined]
+        raise err
     return RunResult(run_dir, summary, exp.network, st, writer.records)
 
 
@@ -292,8 +295,10 @@ class _Flusher:
     resumes consistently; ``best.npz`` is a snapshot taken in memory when the monitor improved.
     """
 
-    def __init__(self, writer: RunWriter, run_dir: Path, interval: float = 1.0) -> None:
+    def __init__(self, writer: RunWriter, run_dir: Path, on_flush: Callable[[], None],
+                 interval: float = 1.0) -> None:
         self.writer, self.dir, self.interval = writer, run_dir / "checkpoints", interval
+        self.on_flush = on_flush
         self.last: dict[str, np.ndarray] | None = None
         self.best: dict[str, np.ndarray] | None = None
         self.n_written, self.t_flush = len(writer.records), time.monotonic()
@@ -317,6 +322,7 @@ class _Flusher:
         if self.last is not None:
             save_npz(self.dir / "last.npz", self.last)
             self.last = None
+            self.on_flush()  # summary.json shows progress while the run is going
         self.t_flush = time.monotonic()
 
 

@@ -4,7 +4,8 @@ One epoch = one pass over the shuffled training set in batches of ``batch_size``
 full-batch gradient descent, 1 = online learning). After each epoch the loss and metrics are
 measured on the whole training and validation sets in evaluation mode (no dropout), plus the
 norm of ∂C/∂W and ∂C/∂b per layer on a fixed probe of training samples (Nielsen's "speed of
-learning", ‖δˡ‖ = ‖∂C/∂bˡ‖). Epoch 0 is the network at initialization.
+learning", ‖δˡ‖ = ‖∂C/∂bˡ‖), and per hidden layer the fraction of dead units (f'(z) = 0 on every
+probe sample). Epoch 0 is the network at initialization.
 
 L2 regularization uses Nielsen's convention C = C₀ + (λ/2n) Σ w² with n the training-set size, so
 ∂C/∂w = ∂C₀/∂w + (λ/n) w (biases are not regularized).
@@ -26,6 +27,18 @@ from .losses import Loss
 from .network import Network
 from .optimizers import Optimizer
 from .schedules import Schedule
+
+
+def dead_fraction(layer: Any) -> float | None:
+    """Fraction of the layer's units with f'(z) = 0 on every sample of its last forward pass.
+
+    Such a unit passes no gradient, so it cannot learn: a ReLU whose z ≤ 0 everywhere, or a
+    sigmoid saturated to exactly 0/1 in float32. Leaky ReLU units never die. None for softmax.
+    """
+    if layer.activation.name == "softmax":
+        return None
+    slope = layer.activation.backward(layer.z, layer.a, np.ones_like(layer.z))
+    return float(np.mean(np.all(slope == 0, axis=0)))
 
 
 def targets(dataset: Dataset, y: np.ndarray, units: int, dtype: Any) -> np.ndarray:
@@ -148,6 +161,7 @@ class Trainer:
         rec["grad_norm_w"] = [float(np.linalg.norm(layer.gW)) for layer in self.network.layers]
         rec["grad_norm_b"] = [float(np.linalg.norm(layer.gb)) if layer.gb is not None else None
                               for layer in self.network.layers]
+        rec["dead_fraction"] = [dead_fraction(layer) for layer in self.network.layers[:-1]]
         return rec
 
     # ------------------------------------------------------------------ loop

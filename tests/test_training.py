@@ -176,3 +176,44 @@ def test_float64_training(tmp_path):
 def test_step_network_is_refused(tmp_path):
     with pytest.raises(nnlab.ConfigError, match="zero gradient"):
         nnlab.train(None, overrides=["model.activation=step"], runs_dir=tmp_path)
+
+
+def test_speed_of_learning_norms_match_finite_differences():
+    """grad_norm_b[l] is Nielsen's ‖δˡ‖ = ‖∂C/∂bˡ‖ with C averaged over the probe samples."""
+    args = ["data.name=spiral", "data.n=40", "model.hidden=[5,4]", "model.activation=sigmoid",
+            "train.dtype=float64", "train.probe_size=12", "regularization.l2=3.0",
+            "model.bias_init={name: normal, std: 1.0}", "loss=categorical_crossentropy"]
+    exp = nnlab.build(None, args)
+    trainer = exp.trainer()
+    record = trainer.measure()
+    x, t = trainer.x_probe, trainer.t_probe
+    assert len(x) == 12
+    act = exp.network.layers[-1].activation
+    h = 1e-6
+    for layer, norm in zip(exp.network.layers, record["grad_norm_b"]):
+        numeric = np.zeros_like(layer.b)
+        for j in range(len(layer.b)):
+            old = layer.b[j]
+            layer.b[j] = old + h
+            plus = exp.loss.value(*exp.network.outputs(x), t, act)
+            layer.b[j] = old - h
+            minus = exp.loss.value(*exp.network.outputs(x), t, act)
+            layer.b[j] = old
+            numeric[j] = (plus - minus) / (2 * h)
+        assert norm == pytest.approx(np.linalg.norm(numeric), rel=1e-6)
+
+
+def test_dead_relu_units_are_counted_and_stay_dead(tmp_path):
+    """Seed 001: ReLU zeroes negative signals (dead units never learn), leaky ReLU does not."""
+    args = ["model.hidden=[32]", "model.weight_init=he_normal", "train.epochs=30",
+            "model.bias_init={name: constant, value: -3.0}"]
+    relu = nnlab.train(None, overrides=[*args, "model.activation=relu"], runs_dir=tmp_path)
+    recs = read_metrics(relu.run_dir)
+    dead0 = recs[0]["dead_fraction"][0]
+    assert 0.2 < dead0 < 0.8 and recs[-1]["dead_fraction"][0] >= dead0
+    layer = relu.network.layers[0]
+    x = nnlab.build(relu.run_dir / "config.yaml").dataset.x_train  # the probe samples
+    dead_units = np.all(x @ layer.W + layer.b <= 0, axis=0)
+    assert dead_units.sum() == round(recs[-1]["dead_fraction"][0] * 32)
+    leaky = nnlab.train(None, overrides=[*args, "model.activation=leaky_relu"], runs_dir=tmp_path)
+    assert all(r["dead_fraction"] == [0.0] for r in read_metrics(leaky.run_dir))
