@@ -86,7 +86,8 @@ CLAIMS = [
     ("identity activations collapse any depth to a linear fit (001:23)", "identity_depth.yaml",
      "a straight line through the cubic, whatever the depth", identity_depth),
     ("too large a learning rate diverges, too small crawls (000:109)", "learning_rate.yaml",
-     "lr=1 stops with NaN/inf (exit 1), lr=0.1 fits, lr=0.001 still far off after 100 epochs", learning_rate),
+     "lr=1 stops with NaN/inf (exit 1), lr=0.1 fits, lr=0.001 still far off after 100 epochs",
+     learning_rate),
     ("ReLU zeroes negative signals, leaky ReLU does not (001:19)", "dead_relu.yaml",
      "ReLU units dead at init stay dead (dead_fraction); leaky ReLU has none", dead_relu),
 ]
