@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Registry
+from .registry import Component, Registry
 
 ACTIVATIONS: Registry[Activation] = Registry("activation")
 
@@ -57,18 +57,14 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def _describe(name: str, config: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
-    """``name(p=v, ...)`` listing only the parameters that differ from their defaults."""
-    args = ", ".join(f"{k}={v!r}" for k, v in config.items() if v != defaults.get(k))
-    return f"{name}({args})" if args else name
-
-
 # Piecewise functions use max/min and multiplication by boolean masks rather than np.where, which
 # is several times slower; a product with a False mask is exactly 0, so the pieces add exactly.
 
 
-class Activation:
+class Activation(Component):
     """Base class: a = f(z) and its backward pass dL/dz = J_f(z)ᵀ · dL/da."""
+
+    registry = ACTIVATIONS
 
     name: str = "activation"
     kinks: tuple[float, ...] = ()
@@ -83,12 +79,6 @@ class Activation:
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.forward(z)
 
-    def config(self) -> dict[str, Any]:
-        """Constructor parameters and their current values (``get`` rebuilds from this)."""
-        return {k: getattr(self, k) for k in ACTIVATIONS.params(self.name)}
-
-    def __repr__(self) -> str:
-        return _describe(self.name, self.config(), ACTIVATIONS.params(self.name))
 
 
 @ACTIVATIONS.register("identity", "linear")

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.random import Generator
 from numpy.typing import DTypeLike
 
-from .registry import Registry
+from .registry import Component, Registry
 
 INITIALIZERS: Registry[Initializer] = Registry("initializer")
 
@@ -58,25 +58,16 @@ def _normal(shape: Shape, rng: Generator, dtype: DTypeLike, mean: float, std: fl
     return out
 
 
-def _describe(name: str, config: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
-    args = ", ".join(f"{k}={v!r}" for k, v in config.items() if v != defaults.get(k))
-    return f"{name}({args})" if args else name
-
-
-class Initializer:
+class Initializer(Component):
     """Base class: ``__call__(shape, rng, dtype=np.float32)`` returns a new array."""
+
+    registry = INITIALIZERS
 
     name: str = "initializer"
 
     def __call__(self, shape: Shape, rng: Generator, dtype: DTypeLike = np.float32) -> np.ndarray:
         raise NotImplementedError
 
-    def config(self) -> dict[str, Any]:
-        """Constructor parameters and their current values (``get`` rebuilds from this)."""
-        return {k: getattr(self, k) for k in INITIALIZERS.params(self.name)}
-
-    def __repr__(self) -> str:
-        return _describe(self.name, self.config(), INITIALIZERS.params(self.name))
 
 
 @INITIALIZERS.register("zeros")

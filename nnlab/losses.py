@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, softplus
-from .registry import Registry
+from .registry import Component, Registry
 
 LOSSES: Registry[Loss] = Registry("loss")
 
@@ -43,13 +43,10 @@ def _rowdot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", x.reshape(len(x), -1), y.reshape(len(y), -1))
 
 
-def _describe(name: str, config: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
-    args = ", ".join(f"{k}={v!r}" for k, v in config.items() if v != defaults.get(k))
-    return f"{name}({args})" if args else name
-
-
-class Loss:
+class Loss(Component):
     """Base class: L = (1/n) Σ_x C_x; subclasses define ``per_sample`` (C_x) and ``grad``."""
+
+    registry = LOSSES
 
     name: str = "loss"
     kinks: tuple[float, ...] = ()  # points of the residual r = a − t where ℓ' jumps
@@ -76,12 +73,6 @@ class Loss:
         """dL/dz = f'(z)ᵀ · dL/da (chain rule through the output activation)."""
         return activation.backward(z, a, self.grad(a, t))
 
-    def config(self) -> dict[str, Any]:
-        """Constructor parameters and their current values (``get`` rebuilds from this)."""
-        return {k: getattr(self, k) for k in LOSSES.params(self.name)}
-
-    def __repr__(self) -> str:
-        return _describe(self.name, self.config(), LOSSES.params(self.name))
 
 
 @LOSSES.register("mse", "mean_squared_error")

@@ -24,14 +24,9 @@ from typing import Any
 import numpy as np
 
 from .errors import CheckpointError
-from .registry import Registry
+from .registry import Component, Registry
 
 OPTIMIZERS: Registry[Optimizer] = Registry("optimizer")
-
-
-def _describe(name: str, config: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
-    args = ", ".join(f"{k}={v!r}" for k, v in config.items() if v != defaults.get(k))
-    return f"{name}({args})" if args else name
 
 
 def _check_unit(name: str, value: float) -> float:
@@ -49,11 +44,13 @@ def _check_positive(name: str, value: float) -> float:
     return value
 
 
-class Optimizer:
+class Optimizer(Component):
     """Base class: decoupled weight decay, lazy per-parameter state and its (de)serialization.
 
     Subclasses list their buffers in ``_buffers`` and implement ``_update(p, g, state, lr)``.
     """
+
+    registry = OPTIMIZERS
 
     name: str = "optimizer"
     _buffers: tuple[str, ...] = ()
@@ -151,12 +148,6 @@ class Optimizer:
 
     # -- description ----------------------------------------------------------------------------
 
-    def config(self) -> dict[str, Any]:
-        """Constructor parameters and their current values (``get`` rebuilds from this)."""
-        return {k: getattr(self, k) for k in OPTIMIZERS.params(self.name)}
-
-    def __repr__(self) -> str:
-        return _describe(self.name, self.config(), OPTIMIZERS.params(self.name))
 
 
 @OPTIMIZERS.register("sgd")

@@ -23,6 +23,25 @@ def closest(word: str, choices: list[str]) -> str:
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
+class Component:
+    """Mixin for registered classes: ``config()`` and a repr listing non-default parameters.
+
+    Subclasses set ``registry`` to their family's `Registry`; ``name`` is set on registration.
+    """
+
+    name: str = "component"
+    registry: Registry[Any]
+
+    def config(self) -> dict[str, Any]:
+        """Constructor parameters and their current values (``get`` rebuilds from this)."""
+        return {k: getattr(self, k) for k in self.registry.params(self.name)}
+
+    def __repr__(self) -> str:
+        defaults = self.registry.params(self.name)
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if v != defaults.get(k))
+        return f"{self.name}({args})" if args else self.name
+
+
 def _keyed(err: ConfigError, key: str) -> ConfigError:
     """Attach the offending sub-key so config errors can point at its YAML line."""
     err.key = key  # type: ignore[attr-defined]

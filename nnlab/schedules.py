@@ -16,18 +16,15 @@ from typing import Any
 import numpy as np
 
 from .errors import CheckpointError
-from .registry import Registry
+from .registry import Component, Registry
 
 SCHEDULES: Registry[Schedule] = Registry("schedule")
 
 
-def _describe(name: str, config: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
-    args = ", ".join(f"{k}={v!r}" for k, v in config.items() if v != defaults.get(k))
-    return f"{name}({args})" if args else name
-
-
-class Schedule:
+class Schedule(Component):
     """Base class: a stateless schedule that ignores the metrics."""
+
+    registry = SCHEDULES
 
     name: str = "schedule"
 
@@ -43,12 +40,6 @@ class Schedule:
     def load_state_dict(self, d: Mapping[str, np.ndarray]) -> None:
         pass
 
-    def config(self) -> dict[str, Any]:
-        """Constructor parameters and their current values (``get`` rebuilds from this)."""
-        return {k: getattr(self, k) for k in SCHEDULES.params(self.name)}
-
-    def __repr__(self) -> str:
-        return _describe(self.name, self.config(), SCHEDULES.params(self.name))
 
 
 @SCHEDULES.register("constant")
