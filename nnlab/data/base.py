@@ -59,3 +59,11 @@ def split_off(
     perm = rng.permutation(n)
     va, tr = perm[:n_val], perm[n_val:]
     return x[tr], y[tr], x[va], y[va]
+
+
+def holdout(name: str, task: Literal["regression", "classification"], x: np.ndarray,
+            y: np.ndarray, val_split: float, rng: np.random.Generator, **fields: Any) -> Dataset:
+    """A `Dataset` from all samples (x, y), with ``val_split`` of them held out by `split_off`."""
+    x_tr, y_tr, x_va, y_va = split_off(x, y, val_split, rng)
+    return Dataset(name=name, task=task, x_train=x_tr, y_train=y_tr, x_val=x_va, y_val=y_va,
+                   **fields)

@@ -61,7 +61,7 @@ from typing import Any, cast
 import numpy as np
 
 from ..errors import DataError
-from .base import Dataset, split_off
+from .base import Dataset, holdout
 from .expr import Expr, compile_expr
 
 REGRESSION_1D: tuple[str, ...] = (
@@ -222,17 +222,8 @@ def make_toy(
         text = cast(str, expr) if name == "expr" else FORMULAS[name]
         fn = compile_expr(text)
         x, y = _regression_1d(fn, n, noise, lo, hi, rng, dt)
-        x_tr, y_tr, x_va, y_va = split_off(x, y, val_split, rng)
-        return Dataset(
-            name=name,
-            task="regression",
-            x_train=x_tr,
-            y_train=y_tr,
-            x_val=x_va,
-            y_val=y_va,
-            target_fn=fn,
-            info={"domain": [lo, hi], "expr": text},
-        )
+        return holdout(name, "regression", x, y, val_split, rng, target_fn=fn,
+                       info={"domain": [lo, hi], "expr": text})
 
     if name == "sum":
         x = rng.uniform(0.0, 1.0, size=(n, 2)).astype(dt)
@@ -241,16 +232,8 @@ def make_toy(
         with np.errstate(all="ignore"):
             y = (clean + noise * jitter).astype(dt)
         _check_finite(name, x, y)
-        x_tr, y_tr, x_va, y_va = split_off(x, y, val_split, rng)
-        return Dataset(
-            name=name,
-            task="regression",
-            x_train=x_tr,
-            y_train=y_tr,
-            x_val=x_va,
-            y_val=y_va,
-            info={"expr": "x1 + x2", "description": _DESCRIPTIONS["sum"]},
-        )
+        return holdout(name, "regression", x, y, val_split, rng,
+                       info={"expr": "x1 + x2", "description": _DESCRIPTIONS["sum"]})
 
     assert n_classes is not None
     key = name
@@ -270,20 +253,11 @@ def make_toy(
     with np.errstate(all="ignore"):
         x = x.astype(dt)
     _check_finite(name, x, None)
-    x_tr, y_tr, x_va, y_va = split_off(x, labels, val_split, rng)
     info: dict[str, Any] = {"description": _DESCRIPTIONS[key]}
     if name == "parity":
         info["bits"] = bits
-    return Dataset(
-        name=name,
-        task="classification",
-        x_train=x_tr,
-        y_train=y_tr,
-        x_val=x_va,
-        y_val=y_va,
-        n_classes=n_classes,
-        info=info,
-    )
+    return holdout(name, "classification", x, labels, val_split, rng, n_classes=n_classes,
+                   info=info)
 
 
 def _check_classes(name: str, classes: Any) -> int | None:
