@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -26,8 +27,23 @@ Spec = str | dict[str, Any]
 """A registry entry: a name (``relu``) or a mapping ``{name: leaky_relu, alpha: 0.2}``."""
 
 CLASSIFICATION_DATA = ("xor", "circles", "moons", "spiral", "blobs", "parity", "mnist",
-                       "fashion_mnist")
+                       "fashion_mnist", "text")
 MNIST_NAMES = ("mnist", "fashion_mnist")
+
+
+class Loader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that also reads ``1e-3`` as a number (YAML 1.2), not as a string."""
+
+
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML safely (no object construction), with YAML-1.2 floats such as ``1e-3``."""
+    return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader subclass
 
 
 class _Section(BaseModel):
@@ -49,6 +65,17 @@ class DataConfig(_Section):
     split: Literal["nielsen", "standard"] = "nielsen"
     limit: int | None = Field(None, ge=1)
     download: bool = True
+    # samples (explicit rows, seed-002 worked examples): x + y (regression) or x + labels
+    x: list[list[float]] | list[float] | None = None
+    y: list[list[float]] | list[float] | None = None
+    labels: list[int] | None = None
+    # text (word2vec): one of text / corpus / path; CBOW or skip-gram pairs within window
+    text: str | None = None
+    corpus: str | None = None
+    mode: Literal["cbow", "skipgram"] = "cbow"
+    window: int = Field(2, ge=1)
+    min_count: int = Field(1, ge=1)
+    pairs: list[list[str]] | None = None
 
 
 class ModelConfig(_Section):
@@ -62,6 +89,10 @@ class ModelConfig(_Section):
     weight_init: Spec | list[Spec] = "glorot_uniform"
     bias_init: Spec | list[Spec] = "zeros"
     dropout: float | list[float] = 0.0
+    # explicit initial values, one entry per layer (null = use the initializer); each matrix is
+    # (fan_in, fan_out): row i = input i, column j = unit j (textbooks' w_ij from i to j)
+    weights: list[list[list[float]] | None] | None = None
+    biases: list[list[float] | None] | None = None
 
     @field_validator("hidden")
     @classmethod
@@ -114,11 +145,12 @@ class TrainConfig(_Section):
 
 
 class RunConfig(_Section):
-    """Where the run directory goes and how often checkpoints are written."""
+    """Where the run directory goes, how often checkpoints are written, whether to draw plots/."""
 
     name: str | None = None
     runs_dir: str = "runs"
     checkpoint_every: int = Field(1, ge=1)
+    plots: bool = True
 
 
 class Config(_Section):
@@ -137,6 +169,8 @@ class Config(_Section):
     @property
     def task(self) -> str:
         """'classification' or 'regression', known from the data name alone."""
+        if self.data.name == "samples":
+            return "regression" if self.data.labels is None else "classification"
         return "classification" if self.data.name in CLASSIFICATION_DATA else "regression"
 
     def to_dict(self) -> dict[str, Any]:
@@ -193,8 +227,8 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
         raise ConfigError(f"{path}: config file not found; check the path (see configs/)")
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+        data = load_yaml(text)
+        lines = _line_map(yaml.compose(text, Loader=Loader))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -213,7 +247,7 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     if not sep or not key.strip():
         raise ConfigError(f"--set {text}: expected KEY.PATH=VALUE, e.g. --set optimizer.lr=0.1")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = load_yaml(raw) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
     path: list[str | int] = [int(p) if p.isdigit() else p for p in key.strip().split(".")]
@@ -377,6 +411,7 @@ def _check(cfg: Config, src: _Source) -> None:
                         src)
     _per_layer(m.bias, n_layers, ["model", "bias"], src, "bias flag")
     _per_layer(m.dropout, n_hidden, ["model", "dropout"], src, "dropout rate")
+    _check_explicit(cfg, src)
     if cfg.loss != "auto":
         _spec_check(losses.LOSSES, cfg.loss, ["loss"], src)
     opt = dict(cfg.optimizer)
@@ -388,6 +423,60 @@ def _check(cfg: Config, src: _Source) -> None:
     _spec_check(schedules.SCHEDULES, sched, ["optimizer", "schedule"], src)
     if not all(math.isfinite(v) for v in (cfg.regularization.l2, d.noise)):
         raise ConfigError(f"{src.where(['regularization'])}: values must be finite numbers")
+
+
+def _check_explicit(cfg: Config, src: _Source) -> None:
+    """Typed-in data (samples, text) and explicit ``model.weights``/``biases``: every shape that
+    is known without the data (input size and auto output size are checked in `build`)."""
+    from .data import samples, text
+    from .errors import NnlabError
+
+    try:
+        samples.check(cfg.data)
+        text.check(cfg.data)
+    except NnlabError as err:
+        key = getattr(err, "key", ["data"])
+        detail = getattr(err, "detail", str(err))
+        raise ConfigError(f"{src.where(key)}: {'.'.join(map(str, key))}: {detail}") from None
+    m = cfg.model
+    n_layers = len(m.hidden) + 1
+    units: list[int | None] = [*m.hidden, m.output_units if isinstance(m.output_units, int)
+                               else None]
+    fan_in: list[int | None] = [None, *m.hidden]
+    bias = _per_layer(m.bias, n_layers, ["model", "bias"], src, "bias flag")
+
+    def bad(path: list[Any], msg: str) -> ConfigError:
+        return ConfigError(f"{src.where(path)}: {'.'.join(map(str, path))}: {msg}")
+
+    for field in ("weights", "biases"):
+        given = getattr(m, field)
+        if given is not None and len(given) != n_layers:
+            raise bad(["model", field], f"expected {n_layers} entries (one per layer, null to "
+                      f"use the initializer), got {len(given)}")
+    for i, w in enumerate(m.weights or []):
+        if w is None:
+            continue
+        rows, cols = len(w), len(w[0]) if w else 0
+        want = f"({fan_in[i] or 'inputs'}, {units[i] or 'outputs'})"
+        if not rows or any(len(r) != cols for r in w) or not cols:
+            raise bad(["model", "weights", i], f"expected a matrix {want} (rows = inputs, "
+                      "columns = units) with rows of equal length")
+        if (fan_in[i] or rows) != rows or (units[i] or cols) != cols:
+            raise bad(["model", "weights", i], f"expected shape {want} (row i = input i, column "
+                      f"j = unit j), got ({rows}, {cols})")
+        if not all(math.isfinite(v) for r in w for v in r):
+            raise bad(["model", "weights", i], "weights must be finite numbers")
+    for i, b in enumerate(m.biases or []):
+        if b is None:
+            continue
+        if not bias[i]:
+            raise bad(["model", "biases", i], f"layer {i + 1} has no bias (model.bias is false "
+                      "for it); remove the values or set model.bias: true")
+        if units[i] is not None and len(b) != units[i]:
+            raise bad(["model", "biases", i], f"expected {units[i]} values (one per unit), "
+                      f"got {len(b)}")
+        if not all(math.isfinite(v) for v in b):
+            raise bad(["model", "biases", i], "biases must be finite numbers")
 
 
 # --------------------------------------------------------------------------- resolution

@@ -112,6 +112,7 @@ def build(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
         [dataset.n_features, *m.hidden, units], m.activation, m.output_activation,
         weight_init=m.weight_init, bias_init=m.bias_init, bias=m.bias, dropout=m.dropout,
         rng=init_rng, dtype=dtype)
+    _explicit_weights(network, m.weights, m.biases)
     opt_spec = {k: v for k, v in r.optimizer.items() if k != "schedule"}
     optimizer = optimizers.get(opt_spec)
     if r.regularization.weight_decay:
@@ -121,6 +122,26 @@ def build(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
         optimizer.weight_decay = r.regularization.weight_decay
     return Experiment(r, dataset, network, loss, optimizer,
                       schedules.get(r.optimizer["schedule"]), train_rng)
+
+
+def _explicit_weights(network: Network, weights: list | None, biases: list | None) -> None:
+    """Copy ``model.weights`` / ``model.biases`` (null entries keep the initializer's values).
+
+    Each matrix is (fan_in, fan_out): row i = input i, column j = unit j. The config check has
+    verified everything but the input size and the automatic output size, known only now.
+    """
+    for i, layer in enumerate(network.layers):
+        for kind, given, target in (("weights", weights, layer.W), ("biases", biases, layer.b)):
+            value = None if given is None else given[i]
+            if value is None or target is None:
+                continue  # a bias for a bias-free layer was refused by the config check
+            arr = np.asarray(value, dtype=network.dtype)
+            if arr.shape != target.shape:
+                what = ("(fan_in, fan_out): row i = input i, column j = unit j"
+                        if kind == "weights" else "one value per unit")
+                raise ConfigError(f"model.{kind}.{i}: expected shape {target.shape} {what} "
+                                  f"for {network!r}, got {arr.shape}")
+            target[...] = arr
 
 
 def _output_units(r: Config, dataset: Dataset, loss_name: str) -> int:
@@ -279,6 +300,8 @@ def train(
     summary = _summary(exp, run_dir, st, writer.records, overrides, status)
     writer.write_summary(summary)
     writer.log(f"{status}: {st.stop_reason} after {st.epoch} epochs")
+    if exp.config.run.plots:
+        _draw_plots(run_dir, writer)
     if st.stop_reason == "diverged":
         err = TrainingDiverged(
             f"loss became NaN/inf at epoch {st.epoch}; the last good checkpoint is kept in "
@@ -286,6 +309,20 @@ def train(
         err.summary = summary  # type: ignore[attr-defined]
         raise err
     return RunResult(run_dir, summary, exp.network, st, writer.records)
+
+
+def _draw_plots(run_dir: Path, writer: RunWriter) -> None:
+    """``RUN/plots/*.png`` at the end of every run (diverged and interrupted ones too).
+
+    A plotting failure never fails the run: it becomes a line in ``train.log``.
+    """
+    try:
+        from .plots import plot_run  # lazy: matplotlib only when pictures are drawn
+
+        paths = plot_run(run_dir)
+        writer.log(f"plots: {', '.join(p.name for p in paths)} in {run_dir / 'plots'}")
+    except Exception as e:  # any plotting problem is only logged, never fatal
+        writer.log(f"plots: not drawn ({type(e).__name__}: {e})")
 
 
 class _Flusher:

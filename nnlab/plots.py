@@ -30,7 +30,7 @@ import numpy as np
 import yaml
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -49,17 +49,42 @@ MNIST_SIDE = 28
 MAX_WEIGHT_IMAGES = 100
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")  # matplotlib's tab10
-STYLE = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
+STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "legend.fontsize": 9,
          "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": DPI, "figure.dpi": DPI,
-         "image.interpolation": "nearest"}
+         "image.interpolation": "nearest", "axes.formatter.limits": (-3, 4),
+         "axes.formatter.use_mathtext": True}
 
 
 # ----------------------------------------------------------------------------- helpers
 
-def _figure(size: tuple[int, int]) -> Figure:
-    fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, layout="constrained")
+def _figure(size: tuple[int, int], *, left: int = 72, right: int = 18, bottom: int = 48,
+            top: int = 40, gap: int = 0, layout: str | None = None) -> Figure:
+    """A figure of ``size`` pixels on its own Agg canvas, margins given in pixels.
+
+    Fixed margins (wide enough for tick labels kept short by ``axes.formatter.limits``) cost
+    nothing; a layout engine would double the drawing time. ``gap`` is the space between
+    side-by-side panels; ``layout="constrained"`` is used only for figure-level legends.
+    """
+    w, h = size
+    fig = Figure(figsize=(w / DPI, h / DPI), dpi=DPI, layout=layout)
     FigureCanvasAgg(fig)
+    if layout is None:
+        fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h,
+                            top=1 - top / h, wspace=gap / max((w - left - right - gap) / 2, 1))
     return fig
+
+
+def _title(text: str, width_px: float, size: float = 10) -> tuple[str, int]:
+    """``text`` wrapped (at spaces) to fit ``width_px``; also returns the number of lines."""
+    chars = max(int(width_px / (0.62 * size * DPI / 72)), 20)
+    lines = [part for line in text.split("\n")
+             for part in (textwrap.wrap(line, chars, break_long_words=False) or [""])]
+    return "\n".join(lines), len(lines)
+
+
+def _top(lines: int, size: float = 10) -> int:
+    """Top margin in pixels for a title of ``lines`` lines."""
+    return int(14 + lines * 1.25 * size * DPI / 72)
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
@@ -127,8 +152,9 @@ def run_info(run: str | Path) -> dict[str, Any]:
     cfg = _run_config(run)
     data_name = (cfg.get("data") or {}).get("name", "sine")
     hidden = (cfg.get("model") or {}).get("hidden", [])
-    return {"run": run, "config": cfg, "data": data_name,
-            "task": "classification" if data_name in CLASSIFICATION_DATA else "regression",
+    task = (read_summary(run).get("data") or {}).get("task") or (
+        "classification" if data_name in CLASSIFICATION_DATA else "regression")
+    return {"run": run, "config": cfg, "data": data_name, "task": task,
             "inputs": _n_inputs(run), "hidden": len(hidden or [])}
 
 
@@ -207,18 +233,22 @@ def _checkpoint_name(run: Path) -> str:
 
 # ----------------------------------------------------------------------------- curves
 
-def run_labels(runs: Sequence[Path]) -> list[str]:
+def run_labels(runs: Sequence[str | Path]) -> list[str]:
     """Legend labels: the config fields in which the runs differ (``run.*`` ignored), else names.
 
     ``["model.activation=relu", "model.activation=tanh"]`` for a sweep over activations.
     """
-    runs = [Path(r) for r in runs]
+    return [", ".join(s) for s in _settings([Path(r) for r in runs])]
+
+
+def _settings(runs: Sequence[Path]) -> list[list[str]]:
+    """Per run, ``key=value`` for every config field that differs between the runs."""
     configs = [_run_config(r) for r in runs]
     keys: dict[str, None] = {}
     for cfg in configs[1:]:
         keys.update(dict.fromkeys(k for k in diff(configs[0], cfg) if not k.startswith("run.")))
     if len(runs) < 2 or not keys:
-        return [r.name for r in runs]
+        return [[r.name] for r in runs]
 
     def value(cfg: Mapping[str, Any], key: str) -> Any:
         node: Any = cfg
@@ -226,7 +256,16 @@ def run_labels(runs: Sequence[Path]) -> list[str]:
             node = node.get(part) if isinstance(node, Mapping) else None
         return node
 
-    return [", ".join(f"{k}={_fmt(value(cfg, k))}" for k in keys) for cfg in configs]
+    return [[f"{k}={_fmt(value(cfg, k))}" for k in keys] for cfg in configs]
+
+
+def _legend_text(settings: Sequence[str], width: int = 36) -> str:
+    """One line when short, else one setting per line (each wrapped at ``width``)."""
+    text = ", ".join(settings)
+    if len(text) <= width:
+        return text
+    return "\n".join(textwrap.fill(s, width, subsequent_indent="  ", break_long_words=False)
+                     for s in settings)
 
 
 def plot_curves(runs: Sequence[str | Path] | str | Path, out: str | Path, *,
@@ -246,7 +285,8 @@ def plot_curves(runs: Sequence[str | Path] | str | Path, out: str | Path, *,
     for run, recs in zip(runs, records):
         if not recs:
             raise NnlabError(f"{run}: no metrics yet (metrics.jsonl is empty); train it first")
-    labels = list(labels) if labels is not None else run_labels(runs)
+    texts = ([textwrap.fill(lab, 36) for lab in labels] if labels is not None
+             else [_legend_text(s) for s in _settings(runs)])
     classification = any("accuracy" in r for recs in records for r in recs)
     single = len(runs) == 1
     if log is None:
@@ -255,11 +295,19 @@ def plot_curves(runs: Sequence[str | Path] | str | Path, out: str | Path, *,
     loss_names = {_fmt(_run_config(r).get("loss", "loss")) for r in runs}
     loss_name = loss_names.pop() if len(loss_names) == 1 else "loss"
 
+    panels = [("loss", f"loss ({loss_name})")] + (
+        [("accuracy", "accuracy")] if classification else [])
     with rc_context(STYLE):
-        fig = _figure(SIZES["curves"])
-        axes = fig.subplots(1, 2 if classification else 1, squeeze=False)[0]
-        panels = [("loss", f"loss ({loss_name})")] + (
-            [("accuracy", "accuracy")] if classification else [])
+        if single:
+            summary = read_summary(runs[0])
+            title, lines = _title(f"{runs[0].name}: {summary.get('network', '')}",
+                                  SIZES["curves"][0] - 40, 11)
+            fig = _figure(SIZES["curves"], top=_top(lines, 11), gap=80, right=20)
+            fig.suptitle(title, fontsize=11)
+        else:
+            fig = _figure(curves_size(texts), layout="constrained")
+            fig.suptitle(f"learning curves of {len(runs)} runs", fontsize=11)
+        axes = fig.subplots(1, len(panels), squeeze=False)[0]
         colors = _colors(len(runs))
         for ax, (key, ylabel) in zip(axes, panels):
             for i, recs in enumerate(records):
@@ -276,23 +324,25 @@ def plot_curves(runs: Sequence[str | Path] | str | Path, out: str | Path, *,
                 best = read_summary(runs[0]).get("best_epoch")
                 if best is not None:
                     ax.axvline(best, color="0.4", ls=":", lw=1.2, label=f"best epoch ({best})")
-                ax.legend(loc="best")
+                # loss falls, accuracy rises: keep the legend out of the curves' way
+                ax.legend(loc="upper right" if key == "loss" else "lower right")
             ax.set_xlabel("epoch (0 = initialization)")
             ax.set_ylabel(ylabel)
             if key == "loss" and log:
                 ax.set_yscale("log")
             ax.margins(x=0.01)
-        if single:
-            summary = read_summary(runs[0])
-            fig.suptitle(f"{runs[0].name}: {summary.get('network', '')}", fontsize=11)
-        else:
+        if not single:
             handles = [Line2D([], [], color=colors[i], lw=2) for i in range(len(runs))]
             handles += [Line2D([], [], color="0.2", ls="-"), Line2D([], [], color="0.2", ls="--")]
-            texts = [textwrap.fill(lab, 34) for lab in labels] + ["train", "validation"]
-            fig.legend(handles, texts, loc="outside right upper", title="runs",
-                       fontsize=8 if len(runs) > 8 else 9)
-            fig.suptitle(f"learning curves of {len(runs)} runs", fontsize=11)
+            fig.legend(handles, texts + ["train", "validation"], loc="outside right upper",
+                       title="runs (settings that differ)", fontsize=9)
         return _save(fig, out)
+
+
+def curves_size(texts: Sequence[str]) -> tuple[int, int]:
+    """Pixel size of an overlay of runs whose legend texts are ``texts`` (taller for long ones)."""
+    lines = sum(s.count("\n") + 1 for s in texts) + 2
+    return SIZES["curves"][0] + 300, max(SIZES["curves"][1], 90 + 16 * lines + 6 * len(texts))
 
 
 def _colors(n: int) -> list[Any]:
@@ -324,8 +374,10 @@ def plot_speed(run: str | Path, out: str | Path) -> Path:
     probe = (cfg.get("train") or {}).get("probe_size", 1000)
     probe = min(probe, n_train) if n_train else probe
     epochs = _series(records, "epoch")
+    title, lines = _title(f"{run.name}\nspeed of learning per hidden layer, measured on "
+                          f"{probe} probe samples", SIZES["speed"][0] - 40)
     with rc_context(STYLE):
-        fig = _figure(SIZES["speed"])
+        fig = _figure(SIZES["speed"], top=_top(lines), right=20)
         ax = fig.subplots()
         colors = _colors(n_hidden)
         weights_used = False
@@ -341,8 +393,8 @@ def plot_speed(run: str | Path, out: str | Path) -> Path:
         ax.set_yscale("log")
         ax.set_xlabel("epoch (0 = initialization)")
         ax.set_ylabel("‖δˡ‖ = ‖∂C/∂bˡ‖" + (" (or ‖∂C/∂Wˡ‖)" if weights_used else ""))
-        ax.set_title(f"speed of learning per hidden layer, on {probe} probe samples\n{run.name}")
-        ax.legend(loc="best")
+        ax.set_title(title)
+        ax.legend(loc="upper right")
         ax.margins(x=0.01)
         return _save(fig, out)
 
@@ -397,8 +449,10 @@ def plot_fit(source: Any, out: str | Path, *, extend: float = 0.5,
         ylo, yhi = min(ylo, float(p.min())), max(yhi, float(p.max()))
     pad = 0.06 * (yhi - ylo or 1.0)
 
+    head = (f"{title}\n" if title else "") + f"fit of '{d.name}' by {net!r}"
+    head, lines = _title(head, SIZES["fit"][0] - 40)
     with rc_context(STYLE):
-        fig = _figure(SIZES["fit"])
+        fig = _figure(SIZES["fit"], top=_top(lines), right=20)
         ax = fig.subplots()
         shade = ax.axvspan(x0, lo, color="0.88", lw=0, zorder=0)
         ax.axvspan(hi, x1, color="0.88", lw=0, zorder=0)
@@ -412,9 +466,10 @@ def plot_fit(source: Any, out: str | Path, *, extend: float = 0.5,
                        edgecolors=PALETTE[0], lw=0.8, alpha=0.7,
                        label=f"validation data ({len(d.x_val)})", zorder=2)
         if truth is not None:
-            expr = d.info.get("expr")
+            expr = str(d.info.get("expr") or "")
+            expr = expr if len(expr) <= 40 else expr[:38] + "…"
             ax.plot(grid, truth, "--", color="0.15", lw=1.5,
-                    label=f"true function {expr}" if expr else "true function", zorder=3)
+                    label=f"true function {expr}".strip(), zorder=3)
         for k in range(pred.shape[1]):
             ax.plot(grid, pred[:, k], "-", color=PALETTE[3 + k % 7], lw=2,
                     label="network prediction" + (f" [{k}]" if pred.shape[1] > 1 else ""),
@@ -427,7 +482,7 @@ def plot_fit(source: Any, out: str | Path, *, extend: float = 0.5,
         ax.set_ylim(ylo - pad, yhi + pad)
         ax.set_xlabel("x")
         ax.set_ylabel("y")
-        ax.set_title((f"{title}\n" if title else "") + f"fit of '{d.name}' by {net!r}")
+        ax.set_title(head)
         return _save(fig, out)
 
 
@@ -448,68 +503,95 @@ def plot_boundary(source: Any, out: str | Path, *, resolution: int = 200, margin
     pts = [np.asarray(d.x_train, dtype=float)] + (
         [np.asarray(d.x_val, dtype=float)] if d.x_val is not None and len(d.x_val) else [])
     allx = np.concatenate(pts)
+    k = int(d.n_classes or 2)
+    colors = [PALETTE[i % len(PALETTE)] for i in range(k)]
+    two = k == 2 and net.layers[-1].units <= 2  # shade P(class 1) instead of the class
+    n_handles = k + len(pts)
+    rows = math.ceil(n_handles / 6)
+    w, h = SIZES["boundary"]
+    head, lines = _title((f"{title}\n" if title else "") + f"decision regions of {net!r}",
+                         w - 40)
+    left, right, bottom, top = 62, 100 if two else 20, 40 + 22 * rows, _top(lines)
+    box_w, box_h = w - left - right, h - bottom - top
+
     lo, hi = allx.min(axis=0), allx.max(axis=0)
     pad = margin * np.maximum(hi - lo, 1e-6)
-    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
-    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+    lo, hi = lo - pad, hi + pad
+    ratio = (hi[1] - lo[1]) / (hi[0] - lo[0])
+    if 0.7 < ratio < 1.4:  # about square data: equal scales, widen the short side
+        per_px = max((hi[0] - lo[0]) / box_w, (hi[1] - lo[1]) / box_h)
+        mid = (lo + hi) / 2
+        lo = mid - per_px * np.array([box_w, box_h]) / 2
+        hi = mid + per_px * np.array([box_w, box_h]) / 2
+    gx = np.linspace(lo[0], hi[0], resolution)
+    gy = np.linspace(lo[1], hi[1], resolution)
     xx, yy = np.meshgrid(gx, gy)
     a = np.asarray(net.predict(np.c_[xx.ravel(), yy.ravel()].astype(net.dtype)), dtype=float)
-    k = int(d.n_classes or max(a.shape[1], 2))
-    colors = [PALETTE[i % len(PALETTE)] for i in range(k)]
 
     with rc_context(STYLE):
-        fig = _figure(SIZES["boundary"])
+        fig = _figure((w, h), left=left, right=right, bottom=bottom, top=top)
         ax = fig.subplots()
-        if k == 2 and a.shape[1] <= 2:
+        extent = (gx[0], gx[-1], gy[0], gy[-1])
+        if two:
             p = (a[:, 0] if a.shape[1] == 1 else a[:, 1]).reshape(xx.shape)
-            cmap = LinearSegmentedColormap.from_list("two", [colors[0], "white", colors[1]])
-            cs = ax.contourf(xx, yy, p, levels=np.linspace(0, 1, 11), cmap=cmap, alpha=0.55)
-            ax.contour(xx, yy, p, levels=[0.5], colors="0.15", linewidths=1.2)
-            fig.colorbar(cs, ax=ax, shrink=0.85, label="P(class 1)")
-        else:
-            cls = a.argmax(axis=1).reshape(xx.shape)
-            ax.contourf(xx, yy, cls, levels=np.arange(k + 1) - 0.5, cmap=ListedColormap(colors),
-                        alpha=0.35)
+            cmap = LinearSegmentedColormap.from_list(
+                "two", [_light(colors[0]), "white", _light(colors[1])])
+            im = ax.imshow(p, origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=1,
+                           interpolation="bilinear", aspect="auto")
+            if np.nanmin(p) < 0.5 < np.nanmax(p):
+                ax.contour(xx, yy, p, levels=[0.5], colors="0.15", linewidths=1.2)
+            cax = fig.add_axes(((w - right + 14) / w, bottom / h, 14 / w, box_h / h))
+            fig.colorbar(im, cax=cax, label="P(class 1)")
+        else:  # the predicted class, in light versions of the class colours
+            rgb = np.array([_light(c) for c in colors])[a.argmax(axis=1).reshape(xx.shape)]
+            ax.imshow(rgb, origin="lower", extent=extent, interpolation="nearest",
+                      aspect="auto")
         labels = [np.asarray(d.y_train), np.asarray(d.y_val) if len(pts) > 1 else None]
-        for x, y, marker, edge, size in ((pts[0], labels[0], "o", "white", 16),
-                                         (pts[-1], labels[1], "^", "0.1", 22)):
+        size = float(np.clip(5000 / len(allx), 16, 90))  # few points: bigger markers
+        for x, y, marker, edge, s in ((pts[0], labels[0], "o", "white", size),
+                                      (pts[-1], labels[1], "^", "0.1", size * 1.4)):
             if y is None:
                 continue
             ax.scatter(x[:, 0], x[:, 1], c=[colors[int(c) % k] for c in y], marker=marker,
-                       s=size, edgecolors=edge, linewidths=0.6, zorder=3)
+                       s=s, edgecolors=edge, linewidths=0.6, zorder=3)
         handles = [Patch(color=colors[i], label=f"class {i}") for i in range(k)]
         handles.append(Line2D([], [], marker="o", ls="", color="0.5", markeredgecolor="white",
                               label=f"train ({len(pts[0])})"))
         if len(pts) > 1:
             handles.append(Line2D([], [], marker="^", ls="", color="0.5",
                                   markeredgecolor="0.1", label=f"validation ({len(pts[1])})"))
-        ax.legend(handles=handles, loc="upper right", framealpha=0.85, fontsize=8)
-        ratio = (hi[1] - lo[1] + 1e-9) / (hi[0] - lo[0] + 1e-9)
-        if 1 / 3 < ratio < 3:
-            ax.set_aspect("equal")
+        fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 2 / h),
+                   ncols=min(len(handles), 6), fontsize=8, frameon=False)
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂")
         ax.grid(False)
-        ax.set_title((f"{title}\n" if title else "") + f"decision regions of {net!r}",
-                     fontsize=10)
+        ax.set_title(head)
         return _save(fig, out)
+
+
+def _light(color: str, amount: float = 0.55) -> tuple[float, float, float]:
+    """``color`` mixed with white (``amount`` = share of white) for backgrounds."""
+    r, g, b = to_rgb(color)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
 # ----------------------------------------------------------------------------- weights
 
 def weights_size(n_images: int) -> tuple[int, int]:
-    """Pixel size of the weights picture for ``n_images`` tiles (10 per row)."""
+    """Pixel size of the weights picture for ``n_images`` tiles (10 per row, 72 px each)."""
     cols = min(n_images, 10)
     rows = math.ceil(n_images / cols)
-    return max(cols * 72 + 150, 500), rows * 72 + 90
+    return max(cols * 72 + 130, 520), rows * 72 + 60
 
 
 def plot_weights(source: Network | str | Path, out: str | Path, *,
                  max_images: int = MAX_WEIGHT_IMAGES) -> Path:
     """The first-layer weight columns of a 784-input network as 28×28 images.
 
-    One tile per first-layer unit (at most ``max_images``), all on one colour scale symmetric
-    around 0 (red positive, blue negative), so what each unit responds to is visible.
+    One tile per first-layer unit (at most ``max_images``, row by row), all on one colour scale
+    symmetric around 0 (red positive, blue negative), so what each unit responds to is visible.
     ``source`` is a `Network` or a run directory (its best checkpoint).
     """
     if isinstance(source, Network):
@@ -524,7 +606,7 @@ def plot_weights(source: Network | str | Path, out: str | Path, *,
     n = min(w.shape[1], max_images)
     cols = min(n, 10)
     rows = math.ceil(n / cols)
-    side = MNIST_SIDE + 1  # one NaN pixel between tiles
+    side = MNIST_SIDE + 1  # one blank pixel between tiles
     mosaic = np.full((rows * side - 1, cols * side - 1), np.nan)
     for j in range(n):
         r, c = divmod(j, cols)
@@ -534,24 +616,17 @@ def plot_weights(source: Network | str | Path, out: str | Path, *,
     from matplotlib import colormaps
 
     cmap = colormaps["RdBu_r"].with_extremes(bad="white")
+    units = w.shape[1]
+    shown = f"units 1–{n} of {units}" if n < units else f"all {units} units"
     with rc_context(STYLE):
         fig = _figure(weights_size(n))
         ax = fig.subplots()
         im = ax.imshow(mosaic, cmap=cmap, vmin=-vmax, vmax=vmax)
-        for j in range(n):
-            r, c = divmod(j, cols)
-            ax.text(c * side + 0.5, r * side + 0.5, str(j + 1), fontsize=6, va="top",
-                    ha="left", color="0.25")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        fig.colorbar(im, ax=ax, shrink=0.9 if rows > 2 else 1.0, label="weight")
-        units = w.shape[1]
-        shown = f"units 1–{n} of {units}" if n < units else f"all {units} units"
-        ax.set_title((f"{name}\n" if name else "")
-                     + f"first-layer weights as 28×28 images ({shown})", fontsize=10)
+        ax.set_axis_off()
+        fig.colorbar(im, ax=ax, label="weight", fraction=0.05, pad=0.02)
+        ax.set_title((f"{name}: " if name else "")
+                     + f"first-layer weights as 28×28 images ({shown}, row by row)",
+                     fontsize=10)
         return _save(fig, out)
 
 

@@ -136,3 +136,10 @@ def test_diff():
     a = Config().to_dict()
     b = load_config(None, ["optimizer.lr=0.5"]).to_dict()
     assert diff(a, b) == {"optimizer.lr": (0.01, 0.5)}
+
+
+def test_exponent_floats_are_numbers(tmp_path):
+    """YAML 1.1 reads 1e-3 as a string; nnlab reads it as the number users mean."""
+    cfg = load_config(write(tmp_path, "optimizer: {name: sgd, lr: 1e-3}\n"), ["train.seed=1"])
+    assert cfg.optimizer["lr"] == 0.001
+    assert load_config(None, ["optimizer.lr=5E-4"]).optimizer["lr"] == 0.0005

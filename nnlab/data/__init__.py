@@ -17,7 +17,8 @@ TOY_NAMES = (
     "xor", "circles", "moons", "spiral", "blobs", "sum", "parity",
 )
 MNIST_NAMES = ("mnist", "fashion_mnist")
-DATA_NAMES = TOY_NAMES + MNIST_NAMES
+TYPED_NAMES = ("samples", "text")  # data written in the config: explicit rows, a text corpus
+DATA_NAMES = TOY_NAMES + MNIST_NAMES + TYPED_NAMES
 
 
 def load_dataset(
@@ -34,6 +35,14 @@ def load_dataset(
             cfg.name, path=cfg.path, split=cfg.split, val_split=cfg.val_split, limit=cfg.limit,
             download=cfg.download, progress=progress, dtype=dtype,
         )
+    if cfg.name == "samples":
+        from . import samples
+
+        return samples.load(cfg, rng, dtype)
+    if cfg.name == "text":
+        from . import text
+
+        return text.load(cfg, rng, dtype)
     from .toy import make_toy
 
     return make_toy(

@@ -1,0 +1,94 @@
+"""Explicit samples typed into the config: the data of textbook worked examples.
+
+``data.name: samples`` with ``data.x`` (one row of inputs per sample) and either ``data.y`` (one
+row of regression targets per sample) or ``data.labels`` (one class index per sample; the number
+of classes is ``data.classes`` or max label + 1). A flat list is one value per sample, so the
+2-3-2-1 network of seed 002 is ``x: [[0.6, 0.7]]``, ``y: [0.9]``. Rows are kept in the given
+order; ``val_split`` holds out rows at random as for every other source (0 keeps all of them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import DataError
+from .base import Dataset, split_off
+
+if TYPE_CHECKING:
+    from ..config import DataConfig
+
+SAMPLE_FIELDS = ("x", "y", "labels")
+
+
+def fail(key: Sequence[Any], message: str) -> DataError:
+    """A `DataError` ``"data.x.1: message"`` that also carries ``err.key`` and ``err.detail``."""
+    err = DataError(f"{'.'.join(map(str, key))}: {message}")
+    err.key, err.detail = list(key), message  # type: ignore[attr-defined]
+    return err
+
+
+def _rows(value: Any) -> list[list[float]]:
+    """A flat list is one value per sample: [0.9] → [[0.9]]."""
+    return [v if isinstance(v, list) else [v] for v in value]
+
+
+def check(d: DataConfig) -> None:
+    """Config-time checks of ``data.x``/``y``/``labels`` (raises `fail` errors with the key)."""
+    if d.name != "samples":
+        for name in SAMPLE_FIELDS:
+            if getattr(d, name) is not None:
+                raise fail(["data", name], f"only used by data.name: samples (data.name is "
+                           f"'{d.name}'); remove it or set data.name: samples")
+        return
+    if not d.x:
+        raise fail(["data", "x"], "data.name: samples needs the inputs, one row per sample, "
+                   "e.g. x: [[0.6, 0.7]]")
+    x = _rows(d.x)
+    width = len(x[0])
+    for i, row in enumerate(x):
+        if len(row) != width or not row:
+            raise fail(["data", "x", i], f"every row needs the same number of inputs ({width}), "
+                       f"got {len(row)}")
+        if not all(math.isfinite(v) for v in row):
+            raise fail(["data", "x", i], "inputs must be finite numbers")
+    if (d.y is None) == (d.labels is None):
+        raise fail(["data"], "data.name: samples needs exactly one of y (regression targets) "
+                   "or labels (class indices)")
+    if d.y is not None:
+        y = _rows(d.y)
+        if len(y) != len(x):
+            raise fail(["data", "y"], f"{len(x)} input rows but {len(y)} target rows; give one "
+                       "target row per sample")
+        for i, row in enumerate(y):
+            if len(row) != len(y[0]) or not row or not all(math.isfinite(v) for v in row):
+                raise fail(["data", "y", i], f"every target row needs {len(y[0])} finite "
+                           "numbers")
+    else:
+        labels = list(d.labels or [])
+        if len(labels) != len(x):
+            raise fail(["data", "labels"], f"{len(x)} input rows but {len(labels)} labels; "
+                       "give one class index per sample")
+        if min(labels) < 0:
+            raise fail(["data", "labels"], "class indices must be >= 0")
+        if d.classes is not None and max(labels) >= d.classes:
+            raise fail(["data", "classes"], f"label {max(labels)} needs at least "
+                       f"{max(labels) + 1} classes, got classes: {d.classes}")
+
+
+def load(d: DataConfig, rng: np.random.Generator, dtype: Any = np.float32) -> Dataset:
+    """The samples of ``d`` as a `Dataset` (regression with ``y``, classification with labels)."""
+    check(d)
+    x = np.asarray(_rows(d.x), dtype=dtype)
+    if d.y is not None:
+        y = np.asarray(_rows(d.y), dtype=dtype)
+        task, n_classes = "regression", None
+    else:
+        y = np.asarray(d.labels, dtype=np.int64)
+        task, n_classes = "classification", int(d.classes or y.max() + 1)
+    x_tr, y_tr, x_va, y_va = split_off(x, y, d.val_split, rng)
+    return Dataset("samples", task, x_tr, y_tr, x_va, y_va, n_classes=n_classes,
+                   info={"n": len(x)})
