@@ -74,7 +74,7 @@ class Dense:
         """Store ∂C/∂W = xᵀδ and ∂C/∂b = Σδ; return ∂C/∂x = δWᵀ (or None for the first layer)."""
         np.matmul(self.x.T, delta, out=self.gW)
         if self.gb is not None:
-            np.sum(delta, axis=0, out=self.gb)
+            delta.sum(axis=0, out=self.gb)  # the method skips np.sum's Python wrapper
         return delta @ self.W.T if need_input_grad else None
 
     def describe(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from .config import CLASSIFICATION_DATA, diff
 from .errors import NnlabError
@@ -51,8 +52,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#17becf")  # matplotlib's tab10
 STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "legend.fontsize": 9,
          "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": DPI, "figure.dpi": DPI,
-         "image.interpolation": "nearest", "axes.formatter.limits": (-3, 4),
-         "axes.formatter.use_mathtext": True}
+         "image.interpolation": "nearest", "axes.formatter.limits": (-3, 4)}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -136,6 +136,17 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def _log_axis(ax: Any, series: Sequence[np.ndarray]) -> None:
+    """Log y axis from one power of ten to another, labelled only at the powers (short labels)."""
+    ax.set_yscale("log")
+    v = np.concatenate([np.ravel(s) for s in series]) if series else np.array([])
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size:
+        lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
+        ax.set_ylim(10.0 ** lo, 10.0 ** max(hi, lo + 1))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _auto_log(values: np.ndarray) -> bool:
@@ -297,9 +308,10 @@ def plot_curves(runs: Sequence[str | Path] | str | Path, out: str | Path, *,
 
     panels = [("loss", f"loss ({loss_name})")] + (
         [("accuracy", "accuracy")] if classification else [])
+    last = max(max(r["epoch"] for r in recs) for recs in records) or 1
+    summary = read_summary(runs[0])
     with rc_context(STYLE):
         if single:
-            summary = read_summary(runs[0])
             title, lines = _title(f"{runs[0].name}: {summary.get('network', '')}",
                                   SIZES["curves"][0] - 40, 11)
             fig = _figure(SIZES["curves"], top=_top(lines, 11), gap=80, right=20)
@@ -319,18 +331,23 @@ def plot_curves(runs: Sequence[str | Path] | str | Path, out: str | Path, *,
                     name = "train" if not split else "validation"
                     color = PALETTE[0 if not split else 1] if single else colors[i]
                     ax.plot(epochs, y, style, color=color, lw=1.6,
+                            marker="o" if len(y) <= 30 else None, ms=3,
                             label=name if single else None)
             if single:
-                best = read_summary(runs[0]).get("best_epoch")
+                best = summary.get("best_epoch")
                 if best is not None:
                     ax.axvline(best, color="0.4", ls=":", lw=1.2, label=f"best epoch ({best})")
+                if summary.get("stop_reason") == "diverged":
+                    ax.axvline(last, color=PALETTE[3], ls="-.", lw=1.2,
+                               label=f"diverged (epoch {last:g})")
                 # loss falls, accuracy rises: keep the legend out of the curves' way
                 ax.legend(loc="upper right" if key == "loss" else "lower right")
             ax.set_xlabel("epoch (0 = initialization)")
             ax.set_ylabel(ylabel)
             if key == "loss" and log:
-                ax.set_yscale("log")
-            ax.margins(x=0.01)
+                _log_axis(ax, [_series(recs, k) for recs in records for k in ("loss", "val_loss")])
+            ax.set_xlim(-0.01 * last, 1.01 * last)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if not single:
             handles = [Line2D([], [], color=colors[i], lw=2) for i in range(len(runs))]
             handles += [Line2D([], [], color="0.2", ls="-"), Line2D([], [], color="0.2", ls="--")]
@@ -381,6 +398,7 @@ def plot_speed(run: str | Path, out: str | Path) -> Path:
         ax = fig.subplots()
         colors = _colors(n_hidden)
         weights_used = False
+        drawn: list[np.ndarray] = []
         for i in range(n_hidden):
             b = np.array([_none_nan(r["grad_norm_b"][i]) for r in records])
             label = f"hidden layer {i + 1}"
@@ -389,13 +407,17 @@ def plot_speed(run: str | Path, out: str | Path) -> Path:
                 label += " (‖∂C/∂W‖, no bias)"
                 weights_used = True
             b[b <= 0] = np.nan
-            ax.plot(epochs, b, color=colors[i], lw=1.6, label=label)
-        ax.set_yscale("log")
+            drawn.append(b)
+            ax.plot(epochs, b, color=colors[i], lw=1.6, label=label,
+                    marker="o" if len(b) <= 30 else None, ms=3)
+        _log_axis(ax, drawn)
+        last = float(np.nanmax(epochs)) or 1.0
+        ax.set_xlim(-0.01 * last, 1.01 * last)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch (0 = initialization)")
         ax.set_ylabel("‖δˡ‖ = ‖∂C/∂bˡ‖" + (" (or ‖∂C/∂Wˡ‖)" if weights_used else ""))
         ax.set_title(title)
         ax.legend(loc="upper right")
-        ax.margins(x=0.01)
         return _save(fig, out)
 
 
@@ -452,7 +474,7 @@ def plot_fit(source: Any, out: str | Path, *, extend: float = 0.5,
     head = (f"{title}\n" if title else "") + f"fit of '{d.name}' by {net!r}"
     head, lines = _title(head, SIZES["fit"][0] - 40)
     with rc_context(STYLE):
-        fig = _figure(SIZES["fit"], top=_top(lines), right=20)
+        fig = _figure(SIZES["fit"], top=_top(lines), right=20, bottom=96)
         ax = fig.subplots()
         shade = ax.axvspan(x0, lo, color="0.88", lw=0, zorder=0)
         ax.axvspan(hi, x1, color="0.88", lw=0, zorder=0)
@@ -467,7 +489,7 @@ def plot_fit(source: Any, out: str | Path, *, extend: float = 0.5,
                        label=f"validation data ({len(d.x_val)})", zorder=2)
         if truth is not None:
             expr = str(d.info.get("expr") or "")
-            expr = expr if len(expr) <= 40 else expr[:38] + "…"
+            expr = expr if len(expr) <= 28 else expr[:26] + "…"  # keep the legend narrow
             ax.plot(grid, truth, "--", color="0.15", lw=1.5,
                     label=f"true function {expr}".strip(), zorder=3)
         for k in range(pred.shape[1]):
@@ -477,7 +499,8 @@ def plot_fit(source: Any, out: str | Path, *, extend: float = 0.5,
         handles, labels = ax.get_legend_handles_labels()
         handles.append(shade)
         labels.append("outside the training data")
-        ax.legend(handles, labels, loc="best", framealpha=0.9)
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 2 / SIZES["fit"][1]),
+                   ncols=3, frameon=False)  # below the axes: never hides the curves
         ax.set_xlim(x0, x1)
         ax.set_ylim(ylo - pad, yhi + pad)
         ax.set_xlabel("x")
@@ -511,7 +534,7 @@ def plot_boundary(source: Any, out: str | Path, *, resolution: int = 200, margin
     w, h = SIZES["boundary"]
     head, lines = _title((f"{title}\n" if title else "") + f"decision regions of {net!r}",
                          w - 40)
-    left, right, bottom, top = 62, 100 if two else 20, 40 + 22 * rows, _top(lines)
+    left, right, bottom, top = 62, 100 if two else 20, 54 + 20 * rows, _top(lines)
     box_w, box_h = w - left - right, h - bottom - top
 
     lo, hi = allx.min(axis=0), allx.max(axis=0)
@@ -579,11 +602,11 @@ def _light(color: str, amount: float = 0.55) -> tuple[float, float, float]:
 
 # ----------------------------------------------------------------------------- weights
 
-def weights_size(n_images: int) -> tuple[int, int]:
+def weights_size(n_images: int, title_lines: int = 2) -> tuple[int, int]:
     """Pixel size of the weights picture for ``n_images`` tiles (10 per row, 72 px each)."""
     cols = min(n_images, 10)
     rows = math.ceil(n_images / cols)
-    return max(cols * 72 + 130, 520), rows * 72 + 60
+    return max(cols * 72 + 124, 560), rows * 72 + _top(title_lines) + 12
 
 
 def plot_weights(source: Network | str | Path, out: str | Path, *,
@@ -618,17 +641,23 @@ def plot_weights(source: Network | str | Path, out: str | Path, *,
     cmap = colormaps["RdBu_r"].with_extremes(bad="white")
     units = w.shape[1]
     shown = f"units 1–{n} of {units}" if n < units else f"all {units} units"
+    head = (f"{name}\n" if name else "") + \
+        f"first-layer weights as 28×28 images ({shown}, row by row)"
+    head, lines = _title(head, weights_size(n)[0] - 20)
+    w_px, h_px = weights_size(n, max(lines, 2))
+    grid_w, grid_h = cols * 72, rows * 72
+    x0 = (w_px - grid_w - 112) // 2 + 12  # image grid plus colour bar, centred
     with rc_context(STYLE):
-        fig = _figure(weights_size(n))
-        ax = fig.subplots()
-        im = ax.imshow(mosaic, cmap=cmap, vmin=-vmax, vmax=vmax)
+        fig = _figure((w_px, h_px))
+        ax = fig.add_axes((x0 / w_px, 12 / h_px, grid_w / w_px, grid_h / h_px))
+        im = ax.imshow(mosaic, cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto")
         ax.set_axis_off()
-        fig.colorbar(im, ax=ax, label="weight", fraction=0.05, pad=0.02)
-        ax.set_title((f"{name}: " if name else "")
-                     + f"first-layer weights as 28×28 images ({shown}, row by row)",
-                     fontsize=10)
+        cax = fig.add_axes(((x0 + grid_w + 12) / w_px, 12 / h_px, 14 / w_px, grid_h / h_px))
+        fig.colorbar(im, cax=cax, label="weight")
+        fig.suptitle(head, fontsize=10, y=1 - 8 / h_px, va="top")
         return _save(fig, out)
 
 
 __all__ = ["KINDS", "SIZES", "plot_run", "plot_curves", "plot_fit", "plot_boundary",
-           "plot_speed", "plot_weights", "applicable_kinds", "run_labels", "weights_size"]
+           "plot_speed", "plot_weights", "applicable_kinds", "run_labels", "curves_size",
+           "weights_size"]

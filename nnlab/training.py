@@ -219,6 +219,7 @@ class Trainer:
                 return False
             if self.on_step is not None and st.step % 50 == 0:
                 self.on_step(st.epoch + 1, st.step, steps)
+        st.step = 0
         return True
 
     def _epoch_data(self, n: int) -> tuple[np.ndarray, np.ndarray]:

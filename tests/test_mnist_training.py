@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 from nnlab.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-MNIST_CONFIGS = sorted((ROOT / "configs").glob("mnist*.yaml"))
+MNIST_CONFIGS = sorted(p for p in (ROOT / "configs").rglob("*.yaml")
+                       if "sweeps" not in p.parts
+                       and "name: mnist" in p.read_text())
 runner = CliRunner()
 
 
@@ -28,7 +30,7 @@ def test_nielsen_784_30_10_one_epoch_reaches_90_percent(tmp_path, mnist_dir):
 
 
 @pytest.mark.mnist
-@pytest.mark.parametrize("config", MNIST_CONFIGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("config", MNIST_CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_mnist_config_trains(tmp_path, mnist_dir, config):
     result = runner.invoke(app, ["train", str(config), "--json", "--runs-dir", str(tmp_path),
                                  "--set", "train.epochs=1", "--set", "data.limit=2000",
