@@ -22,6 +22,7 @@ import io
 import json
 import math
 import textwrap
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -117,8 +118,8 @@ def _n_inputs(run: Path) -> int | None:
     try:
         with np.load(path, allow_pickle=False) as data:
             return int(json.loads(str(data["architecture"]))["input"])
-    except (OSError, ValueError, KeyError):
-        return None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None  # a damaged checkpoint: the kinds that need the network do not apply
 
 
 def _series(records: Sequence[Mapping[str, Any]], key: str) -> np.ndarray:
