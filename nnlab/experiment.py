@@ -211,7 +211,7 @@ def _summary(exp: Experiment, run_dir: Path, st: TrainState, records: list[dict[
              overrides: Sequence[str], status: str) -> dict[str, Any]:
     def metrics(rec: dict[str, Any] | None) -> dict[str, Any]:
         return {k: v for k, v in (rec or {}).items()
-                if k not in ("grad_norm_w", "grad_norm_b", "time", "lr")}
+                if not isinstance(v, list) and k not in ("time", "lr")}
 
     best = next((r for r in records if r["epoch"] == st.best_epoch), None)
     d = exp.dataset
