@@ -431,6 +431,12 @@ def _check_explicit(cfg: Config, src: _Source) -> None:
     from .data import samples, text
     from .errors import NnlabError
 
+    for owner, fields in (("samples", samples.SAMPLE_FIELDS), ("text", text.TEXT_FIELDS)):
+        for name in fields:
+            if cfg.data.name != owner and getattr(cfg.data, name) is not None:
+                raise ConfigError(
+                    f"{src.where(['data', name])}: data.{name}: only used by data.name: {owner} "
+                    f"(data.name is '{cfg.data.name}'); remove it or set data.name: {owner}")
     try:
         samples.check(cfg.data)
         text.check(cfg.data)

@@ -47,6 +47,7 @@ class Loss(Component):
     """Base class: L = (1/n) Σ_x C_x; subclasses define ``per_sample`` (C_x) and ``grad``."""
 
     registry = LOSSES
+    fused_with: str | None = None  # the output activation whose pairing gives δ = (a − t)/n
 
     name: str = "loss"
     kinks: tuple[float, ...] = ()  # points of the residual r = a − t where ℓ' jumps
@@ -70,7 +71,15 @@ class Loss(Component):
     def delta(
         self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation
     ) -> np.ndarray:
-        """dL/dz = f'(z)ᵀ · dL/da (chain rule through the output activation)."""
+        """dL/dz = f'(z)ᵀ · dL/da (chain rule through the output activation).
+
+        Paired with its ``fused_with`` activation (sigmoid for BCE, softmax for categorical CE)
+        the product simplifies to δ = (a − t)/n: no division by a(1 − a), stable for any z.
+        """
+        if self.fused_with is not None and _name(activation) == self.fused_with:
+            d = a - t
+            d /= len(a)
+            return d
         return activation.backward(z, a, self.grad(a, t))
 
 
@@ -170,6 +179,8 @@ class BinaryCrossentropy(Loss):
     [EPS, 1 − EPS] in both value and gradient.
     """
 
+    fused_with = "sigmoid"
+
     def per_sample(
         self, z: np.ndarray | None, a: np.ndarray, t: np.ndarray, activation: ActivationLike = None
     ) -> np.ndarray:
@@ -195,14 +206,6 @@ class BinaryCrossentropy(Loss):
         g /= den
         return g
 
-    def delta(
-        self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation
-    ) -> np.ndarray:
-        if _name(activation) == "sigmoid":
-            d = a - t
-            d /= len(a)
-            return d
-        return activation.backward(z, a, self.grad(a, t))
 
 
 @LOSSES.register("categorical_crossentropy", "softmax_crossentropy", "crossentropy")
@@ -213,6 +216,8 @@ class CategoricalCrossentropy(Loss):
     −Σ t_j ln softmax(z)_j = logsumexp(z) − Σ t_j z_j, computed with z − max z, and
     δ^L = (a − t)/n. Otherwise a is clipped below at EPS.
     """
+
+    fused_with = "softmax"
 
     def per_sample(
         self, z: np.ndarray | None, a: np.ndarray, t: np.ndarray, activation: ActivationLike = None
@@ -232,14 +237,6 @@ class CategoricalCrossentropy(Loss):
         g /= -len(a)
         return g
 
-    def delta(
-        self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation
-    ) -> np.ndarray:
-        if _name(activation) == "softmax":
-            d = a - t
-            d /= len(a)
-            return d
-        return activation.backward(z, a, self.grad(a, t))
 
 
 def get(spec: str | Mapping[str, Any] | Loss) -> Loss:

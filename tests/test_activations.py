@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import numeric_grad, rel_error
 
 from nnlab import activations
 from nnlab.activations import ACTIVATIONS
@@ -29,22 +30,8 @@ def away_from_kinks(z: np.ndarray, kinks: tuple[float, ...], gap: float = 0.05) 
     return z
 
 
-def numeric_grad(f, z: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of the scalar f at every element of z."""
-    g = np.empty_like(z)
-    for idx in np.ndindex(z.shape):
-        old = z[idx]
-        z[idx] = old + h
-        up = f(z)
-        z[idx] = old - h
-        down = f(z)
-        z[idx] = old
-        g[idx] = (up - down) / (2 * h)
-    return g
 
 
-def rel_error(x: np.ndarray, y: np.ndarray) -> float:
-    return float(np.linalg.norm(x - y) / max(np.linalg.norm(x) + np.linalg.norm(y), 1e-30))
 
 
 @pytest.mark.parametrize("spec", SMOOTH_OR_KINKED + WITH_PARAMS, ids=str)

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import numeric_grad, rel_error
 
 from nnlab import activations, losses
 from nnlab.errors import ConfigError
@@ -15,21 +16,8 @@ from nnlab.losses import LOSSES
 N, K = 4, 3
 
 
-def numeric_grad(f, z: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    g = np.empty_like(z)
-    for idx in np.ndindex(z.shape):
-        old = z[idx]
-        z[idx] = old + h
-        up = f(z)
-        z[idx] = old - h
-        down = f(z)
-        z[idx] = old
-        g[idx] = (up - down) / (2 * h)
-    return g
 
 
-def rel_error(x: np.ndarray, y: np.ndarray) -> float:
-    return float(np.linalg.norm(x - y) / max(np.linalg.norm(x) + np.linalg.norm(y), 1e-30))
 
 
 def one_hot(rng: np.random.Generator, n: int = N, k: int = K) -> np.ndarray:

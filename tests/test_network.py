@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import numeric_grad
 
 from nnlab import losses
 from nnlab.errors import CheckpointError
@@ -15,21 +16,10 @@ KINKED = ["relu", {"name": "leaky_relu", "alpha": 0.1}]
 
 def numeric_grads(net: Network, loss, x, t, h: float = 1e-6) -> list[np.ndarray]:
     """Central differences (C(θ+h) − C(θ−h)) / 2h for every entry of every parameter."""
-    out = []
-    for p in net.params():
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + h
-            z, a = net.outputs(x)
-            plus = loss.value(z, a, t)
-            p[idx] = old - h
-            z, a = net.outputs(x)
-            minus = loss.value(z, a, t)
-            p[idx] = old
-            g[idx] = (plus - minus) / (2 * h)
-        out.append(g)
-    return out
+    def cost(_: np.ndarray) -> float:
+        return float(loss.value(*net.outputs(x), t))
+
+    return [numeric_grad(cost, p, h) for p in net.params()]
 
 
 def rel_error(a: np.ndarray, n: np.ndarray) -> float:

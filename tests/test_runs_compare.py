@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
-import signal
 
 import pytest
+from helpers import interrupting
 from typer.testing import CliRunner
 
 import nnlab
@@ -33,16 +32,6 @@ if "plots" in RunConfig.model_fields:  # pictures cost more than these tiny trai
     TINY.append("run.plots=false")
 
 
-def interrupt_after(steps: int):
-    """An on_step callback that sends this process SIGINT once, like a user's Ctrl-C."""
-    seen = {"n": 0}
-
-    def on_step(epoch, step, n):
-        seen["n"] += 1
-        if seen["n"] == steps:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    return on_step
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +49,7 @@ def runs(tmp_path_factory):
                     name="diverge", runs_dir=root)
     made["failed"] = next(root.glob("diverge-*"))
     part = nnlab.train(None, overrides=[*TINY, "data.n=500", "train.batch_size=4"], name="cut",
-                       runs_dir=root, on_step=interrupt_after(2))  # on_step: every 50 steps
+                       runs_dir=root, on_step=interrupting(2))  # on_step: every 50 steps
     assert part.summary["status"] == "interrupted"
     made["interrupted"] = part.run_dir
     stale = root / "sine-20200101-000000-abcdef"  # a run killed with SIGKILL: never updated

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 
 import numpy as np
 import pytest
+from helpers import interrupting
 
 import nnlab
 from nnlab.errors import TrainingDiverged
@@ -76,16 +75,6 @@ def test_runs_started_together_do_not_collide(tmp_path):
     assert len(dirs) == 5
 
 
-def interrupting(after_steps: int):
-    """An on_step callback that sends this process SIGINT once, like a user's Ctrl-C."""
-    seen = {"n": 0}
-
-    def on_step(epoch, step, steps):
-        seen["n"] += 1
-        if seen["n"] == after_steps:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    return on_step
 
 
 RESUME = ["data.n=500", "train.batch_size=4", "train.epochs=6", "model.dropout=0.2",

@@ -39,10 +39,6 @@ def _rows(value: Any) -> list[list[float]]:
 def check(d: DataConfig) -> None:
     """Config-time checks of ``data.x``/``y``/``labels`` (raises `fail` errors with the key)."""
     if d.name != "samples":
-        for name in SAMPLE_FIELDS:
-            if getattr(d, name) is not None:
-                raise fail(["data", name], f"only used by data.name: samples (data.name is "
-                           f"'{d.name}'); remove it or set data.name: samples")
         return
     if not d.x:
         raise fail(["data", "x"], "data.name: samples needs the inputs, one row per sample, "

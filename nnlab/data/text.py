@@ -54,10 +54,6 @@ def corpora() -> list[str]:
 def check(d: DataConfig) -> None:
     """Config-time checks of the text fields (raises errors carrying the config key)."""
     if d.name != "text":
-        for name in TEXT_FIELDS:
-            if getattr(d, name) is not None:
-                raise fail(["data", name], f"only used by data.name: text (data.name is "
-                           f"'{d.name}'); remove it or set data.name: text")
         return
     given = [k for k in ("text", "corpus", "path") if getattr(d, k) is not None]
     if len(given) != 1:
