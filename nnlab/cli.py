@@ -74,6 +74,14 @@ def _epoch_line(rec: dict[str, Any], epochs: int) -> str:
     return f"epoch {rec['epoch']:>{len(str(epochs))}}/{epochs} {parts}{lr}"
 
 
+def _live(rec: dict[str, Any]) -> str:
+    """Compact live metrics for the progress bar: loss, val loss and (val) accuracy."""
+    parts = [f"{short} {_fmt(rec[key])}" for key, short in (
+        ("loss", "loss"), ("val_loss", "val"), ("accuracy", "acc"), ("val_accuracy", "val acc"))
+        if key in rec and rec[key] is not None]
+    return "  ".join(parts)
+
+
 def summary_table(summary: dict[str, Any]) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
@@ -126,7 +134,7 @@ def train(
             epochs = task["epochs"]
             if live:
                 bar.update(task["id"], completed=rec["epoch"],
-                           metrics=_epoch_line(rec, epochs).split(" ", 2)[-1])
+                           description=f"epoch {rec['epoch']}/{epochs}", metrics=_live(rec))
             elif plain and (rec["epoch"] % max(1, epochs // 10) == 0 or rec["epoch"] == epochs):
                 out.print(_epoch_line(rec, epochs))
 
@@ -160,9 +168,9 @@ def _progress(live: bool) -> Iterator[Progress | None]:
     if not live:
         yield None
         return
-    bar = Progress(TextColumn("[bold blue]{task.description}"), BarColumn(),
-                   TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(),
-                   TimeRemainingColumn(), TextColumn("{task.fields[metrics]}"), console=out)
+    bar = Progress(TextColumn("[bold blue]{task.description}"), BarColumn(bar_width=24),
+                   TimeElapsedColumn(), TimeRemainingColumn(),
+                   TextColumn("{task.fields[metrics]}"), console=out)
     with bar:
         yield bar
 
