@@ -1,0 +1,5 @@
+"""``python -m nnlab.cli``: the same as the ``nnlab`` command."""
+
+from . import main
+
+main()
