@@ -150,7 +150,10 @@ def config_show(
 
 @config_app.command("defaults")
 def config_defaults() -> None:
-    """Print the built-in default experiment as YAML (a starting point for a new config)."""
+    """Print the built-in default experiment as YAML (a starting point for a new config).
+
+    Example: nnlab config defaults > my.yaml
+    """
     sys.stdout.write(defaults_yaml())
 
 
