@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from .runs import (
     CONFIG,
     RunWriter,
     create_run_dir,
+    epoch_line,
     find_run,
     load_npz,
     read_metrics,
@@ -73,6 +75,19 @@ class Experiment:
             l2=c.regularization.l2, monitor=c.train.monitor, patience=es.patience,
             min_delta=es.min_delta, restore_best=es.restore_best, probe_size=c.train.probe_size,
             checkpoint_every=c.run.checkpoint_every, **callbacks)
+
+    def fit(self, **callbacks: Any) -> list[dict[str, Any]]:
+        """Train in memory, without a run directory (for notebooks); returns the epoch records.
+
+        The same `Trainer` as `train`; use `train` when you want checkpoints and resuming.
+        """
+        records: list[dict[str, Any]] = []
+        self.trainer(on_epoch=records.append, **callbacks).fit()
+        return records
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Output activations of the network for inputs ``x`` (rows)."""
+        return self.network.predict(x)
 
     def evaluate(self, split: str = "val") -> dict[str, float]:
         """Loss (and accuracy) of the current weights on ``train``, ``val`` or ``test``."""
@@ -276,10 +291,16 @@ def train(
         trainer = exp.trainer()
     if on_start:
         on_start(exp, run_dir)
+    d = exp.dataset
+    now = datetime.now(timezone.utc)
+    writer.log(f"{'resumed' if resume is not None else 'started'} {now:%Y-%m-%d %H:%M:%S} UTC: "
+               f"{exp.network!r} on {d.name} ({len(d.x_train)} train), seed {exp.config.train.seed}"
+               + (f", at epoch {trainer.state.epoch} step {trainer.state.step}"
+                  if resume is not None else ""))
     writer.write_summary(_summary(exp, run_dir, trainer.state, writer.records, overrides,
                                   "running"))
 
-    files = _Flusher(writer, run_dir, lambda: writer.write_summary(
+    files = _Flusher(writer, run_dir, exp.config.train.epochs, lambda: writer.write_summary(
         _summary(exp, run_dir, trainer.state, writer.records, overrides, "running")))
 
     def record(rec: dict[str, Any]) -> None:
@@ -332,9 +353,10 @@ class _Flusher:
     resumes consistently; ``best.npz`` is a snapshot taken in memory when the monitor improved.
     """
 
-    def __init__(self, writer: RunWriter, run_dir: Path, on_flush: Callable[[], None],
-                 interval: float = 1.0) -> None:
+    def __init__(self, writer: RunWriter, run_dir: Path, epochs: int,
+                 on_flush: Callable[[], None], interval: float = 1.0) -> None:
         self.writer, self.dir, self.interval = writer, run_dir / "checkpoints", interval
+        self.epochs = epochs
         self.on_flush = on_flush
         self.last: dict[str, np.ndarray] | None = None
         self.best: dict[str, np.ndarray] | None = None
@@ -355,6 +377,8 @@ class _Flusher:
             self.best = None
         if len(self.writer.records) != self.n_written:
             self.writer.flush()
+            epochs = self.epochs
+            self.writer.log(*(epoch_line(r, epochs) for r in self.writer.records[self.n_written:]))
             self.n_written = len(self.writer.records)
         if self.last is not None:
             save_npz(self.dir / "last.npz", self.last)

@@ -8,7 +8,7 @@ Layout of ``runs/<name>-<UTC timestamp>-<id>/``::
     summary.json         best/final metrics, best epoch, stop reason, wall time, seed, versions
     checkpoints/last.npz weights + optimizer/schedule state + epoch + RNG state
     checkpoints/best.npz the same at the best epoch
-    train.log            what was printed, plus warnings
+    train.log            start (network, data, seed), one line per epoch, how it ended
 """
 
 from __future__ import annotations
@@ -156,9 +156,10 @@ class RunWriter:
     def write_summary(self, summary: dict[str, Any]) -> None:
         write_json(self.path / SUMMARY, summary)
 
-    def log(self, line: str) -> None:
+    def log(self, *lines: str) -> None:
+        """Append lines to train.log (an append-only log: earlier lines are never rewritten)."""
         with open(self.path / LOG, "a", encoding="utf-8") as f:
-            f.write(line.rstrip("\n") + "\n")
+            f.writelines(line.rstrip("\n") + "\n" for line in lines)
 
 
 def _finite(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -168,6 +169,21 @@ def _finite(record: Mapping[str, Any]) -> dict[str, Any]:
         return [fix(x) for x in v] if isinstance(v, list) else v
 
     return {k: fix(v) for k, v in record.items()}
+
+
+def number(value: Any) -> str:
+    """A metric for people: 4 significant digits, scientific below 0.001."""
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
+    return str(value)
+
+
+def epoch_line(record: Mapping[str, Any], epochs: int) -> str:
+    """``epoch  3/30 loss=0.4809 accuracy=0.9377 val_loss=0.465 lr=0.1`` (console and train.log)."""
+    keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in record]
+    parts = " ".join(f"{k}={number(record[k])}" for k in keys)
+    lr = f" lr={number(record['lr'])}" if record.get("lr") is not None else ""
+    return f"epoch {record['epoch']:>{len(str(epochs))}}/{epochs} {parts}{lr}"
 
 
 def flatten(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -206,3 +206,12 @@ def test_dead_relu_units_are_counted_and_stay_dead(tmp_path):
     assert dead_units.sum() == round(recs[-1]["dead_fraction"][0] * 32)
     leaky = nnlab.train(None, overrides=[*args, "model.activation=leaky_relu"], runs_dir=tmp_path)
     assert all(r["dead_fraction"] == [0.0] for r in read_metrics(leaky.run_dir))
+
+
+def test_fit_in_memory_for_notebooks():
+    exp = nnlab.build(None, XOR)
+    history = exp.fit()
+    assert [r["epoch"] for r in history] == list(range(301))
+    assert history[-1]["accuracy"] == 1.0
+    np.testing.assert_array_equal(exp.predict([[0, 0], [0, 1], [1, 0], [1, 1]])[:, 0] > 0.5,
+                                  [0, 1, 1, 0])

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from .. import __version__
 from ..errors import NnlabError
+from ..runs import number
 
 app = typer.Typer(
     help="Train and study NumPy neural networks described by YAML experiment files.",
@@ -56,10 +57,6 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=version_ca
 
 
 
-def number(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
-    return str(value)
 
 
 def show(renderable: Any, console: Console | None = None) -> None:

@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from ..errors import NnlabError
-from .common import SetOpt, app, number, out, show, user_errors
+from ..runs import number
+from .common import SetOpt, app, out, show, user_errors
 
 # --------------------------------------------------------------------------- eval, predict
 

@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from ..errors import NnlabError
-from .common import SetOpt, app, err, number, out, show, summary_table, user_errors
+from ..runs import number
+from .common import SetOpt, app, err, out, show, summary_table, user_errors
 
 # --------------------------------------------------------------------------- runs, sweep
 

@@ -15,16 +15,12 @@ from rich.table import Table
 
 from ..config import defaults_yaml, load_config, resolve
 from ..errors import NnlabError
-from .common import SetOpt, app, config_app, data_app, err, number, out, summary_table, user_errors
+from ..runs import epoch_line, number
+from .common import SetOpt, app, config_app, data_app, err, out, summary_table, user_errors
 
 # --------------------------------------------------------------------------- train
 
 
-def _epoch_line(rec: dict[str, Any], epochs: int) -> str:
-    keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in rec]
-    parts = " ".join(f"{k}={number(rec[k])}" for k in keys)
-    lr = f" lr={number(rec['lr'])}" if rec.get("lr") is not None else ""
-    return f"epoch {rec['epoch']:>{len(str(epochs))}}/{epochs} {parts}{lr}"
 
 
 def _live(rec: dict[str, Any]) -> str:
@@ -75,7 +71,7 @@ def train(
                 bar.update(task["id"], completed=rec["epoch"],
                            description=f"epoch {rec['epoch']}/{epochs}", metrics=_live(rec))
             elif plain and (rec["epoch"] % max(1, epochs // 10) == 0 or rec["epoch"] == epochs):
-                out.print(_epoch_line(rec, epochs))
+                out.print(epoch_line(rec, epochs))
 
         def on_step(epoch: int, step: int, steps: int) -> None:
             if live:
