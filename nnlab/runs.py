@@ -121,7 +121,7 @@ def is_run_dir(path: str | Path) -> bool:
 def find_run(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_dir():
-        raise NnlabError(f"{path}: no such run directory; list runs with `ls runs/`")
+        raise NnlabError(f"{path}: no such run directory; list runs with `nnlab runs list`")
     if not is_run_dir(path):
         raise NnlabError(f"{path}: not an nnlab run (no {CONFIG}); pass a directory made by "
                          "`nnlab train`")
