@@ -100,7 +100,11 @@ def create_run_dir(runs_dir: str | Path, name: str) -> Path:
     different random ids, and on the (astronomically rare) clash the loser simply draws again.
     """
     runs_dir = Path(runs_dir)
-    runs_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise NnlabError(f"{runs_dir}: cannot create the runs folder ({err.strerror}); choose "
+                         "another with --runs-dir or run.runs_dir") from None
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "run"
     for _ in range(100):
@@ -109,6 +113,9 @@ def create_run_dir(runs_dir: str | Path, name: str) -> Path:
             path.mkdir()
         except FileExistsError:
             continue
+        except OSError as err:
+            raise NnlabError(f"{runs_dir}: cannot create a run directory there ({err.strerror}); "
+                             "choose another with --runs-dir or run.runs_dir") from None
         (path / "checkpoints").mkdir()
         return path
     raise NnlabError(f"{runs_dir}: could not create a new run directory")

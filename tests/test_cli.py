@@ -128,3 +128,11 @@ def test_sigterm_checkpoints_and_resume_continues(tmp_path):
     assert again["run_dir"] == str(run) and again["epochs_run"] >= done
     epochs = [r["epoch"] for r in read_metrics(run)]
     assert epochs == list(range(len(epochs)))  # no gaps, no duplicates across the resume
+
+
+def test_unwritable_runs_dir_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(app, ["train", "--runs-dir", str(blocker / "runs"), "--quiet"])
+    assert result.exit_code == 2
+    assert "cannot create the runs folder" in result.stderr and "--runs-dir" in result.stderr
