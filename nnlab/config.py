@@ -204,7 +204,9 @@ class _Source:
                 return f"--set {self.overrides[path[:i]]}"
             if path[:i] in self.lines:
                 return f"{self.file}:{self.lines[path[:i]]}"
-        return self.file or "config"
+        # a problem with a whole section: name the override that set something inside it
+        inside = [text for key, text in self.overrides.items() if key[:len(path)] == path]
+        return f"--set {inside[-1]}" if inside else self.file or "config"
 
 
 def _line_map(node: yaml.Node | None, path: tuple = ()) -> dict[tuple, int]:

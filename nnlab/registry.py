@@ -42,6 +42,19 @@ class Component:
         return f"{self.name}({args})" if args else self.name
 
 
+def _type_problem(value: Any, default: Any) -> str | None:
+    """Why ``value`` cannot stand where the parameter's default is ``default`` (None if it can)."""
+    if isinstance(default, bool):
+        ok, kind = isinstance(value, bool), "true or false"
+    elif isinstance(default, (int, float)):
+        ok, kind = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+    elif isinstance(default, str):
+        ok, kind = isinstance(value, str), "a string"
+    else:
+        return None
+    return None if ok else f"expected {kind}, got {value!r}"
+
+
 def _keyed(err: ConfigError, key: str) -> ConfigError:
     """Attach the offending sub-key so config errors can point at its YAML line."""
     err.key = key  # type: ignore[attr-defined]
@@ -106,6 +119,9 @@ class Registry(Generic[T]):
                     ),
                     key,
                 )
+            problem = _type_problem(params[key], allowed[key])
+            if problem:
+                raise _keyed(ConfigError(f"{self.family} '{name}': {key}: {problem}"), key)
         return self._canonical[name], dict(params)
 
     def params(self, name: str) -> dict[str, Any]:

@@ -143,3 +143,16 @@ def test_exponent_floats_are_numbers(tmp_path):
     cfg = load_config(write(tmp_path, "optimizer: {name: sgd, lr: 1e-3}\n"), ["train.seed=1"])
     assert cfg.optimizer["lr"] == 0.001
     assert load_config(None, ["optimizer.lr=5E-4"]).optimizer["lr"] == 0.0005
+
+
+def test_wrong_type_of_a_registry_parameter_names_it():
+    with pytest.raises(ConfigError, match=r"^--set optimizer.lr=fast: optimizer.lr: .*"
+                                          r"expected a number, got 'fast'"):
+        load_config(None, ["optimizer.lr=fast"])
+    with pytest.raises(ConfigError, match=r"optimizer.schedule.step_size: .*expected a number"):
+        load_config(None, ["optimizer.schedule={name: step, step_size: ten}"])
+
+
+def test_section_problem_points_at_the_override_inside_it():
+    with pytest.raises(ConfigError, match=r"^--set data.name=text: data: "):
+        load_config(None, ["data.name=text"])
