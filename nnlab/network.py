@@ -79,10 +79,16 @@ class Network:
             x = layer.forward(x, rng)
         return x
 
-    def backward(self, t: np.ndarray, loss: Loss) -> None:
-        """Fill every layer's gradients for the batch of the last `forward` with targets ``t``."""
+    def backward(self, t: np.ndarray, loss: Loss, scale: float = 1.0) -> None:
+        """Fill every layer's gradients for the batch of the last `forward` with targets ``t``.
+
+        With ``scale`` s the gradients come out as s·∂C/∂θ (δᴸ is scaled once, everything after
+        it is linear in δᴸ): plain SGD passes s = η and then only subtracts.
+        """
         out = self.layers[-1]
         delta = loss.delta(out.z, out.a, t, out.activation)
+        if scale != 1.0:
+            delta *= scale
         for i in range(len(self.layers) - 1, -1, -1):
             grad_x = self.layers[i].backward(delta, need_input_grad=i > 0)
             if i > 0:

@@ -79,6 +79,12 @@ class Optimizer(Component):
         for p, g, state in zip(params, grads, self._state, strict=True):
             self._update(p, g, state, lr)
 
+    plain = False  # True when the update is exactly p ← p − η·g (see `apply_scaled`)
+
+    def apply_scaled(self, params: Sequence[np.ndarray], scaled: Sequence[np.ndarray]) -> None:
+        """p ← p − s for gradients already multiplied by η (only for ``plain`` optimizers)."""
+        raise TypeError(f"{self.name} needs the raw gradients; call step()")
+
     def decay(self, params: Sequence[np.ndarray], lr: float) -> None:
         """Decoupled weight decay: p ← (1 − η·λ)·p for every weight matrix (ndim == 2)."""
         if self.weight_decay > 0.0:
@@ -172,6 +178,18 @@ class SGD(Optimizer):
         if self.nesterov and self.momentum == 0.0:
             raise ValueError("nesterov=true needs momentum > 0")
         self._buffers = ("v",) if self.momentum > 0.0 else ()
+
+    @property
+    def plain(self) -> bool:  # type: ignore[override]
+        """No momentum and no decay: the update is p ← p − η g, with no state."""
+        return not (self.momentum or self.weight_decay)
+
+    def apply_scaled(self, params: Sequence[np.ndarray], scaled: Sequence[np.ndarray]) -> None:
+        if not self.plain:
+            super().apply_scaled(params, scaled)
+        self.t += 1
+        for p, g in zip(params, scaled, strict=True):
+            p -= g
 
     def _update(
         self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float

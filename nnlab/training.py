@@ -198,22 +198,29 @@ class Trainer:
     def run_epoch(self, lr: float) -> bool:
         """One pass of mini-batch updates at learning rate ``lr``; False if stopped midway.
 
-        Per step: forward, backward, ∂C/∂W += (λ/n)W when L2 is on, optimizer update.
+        Per step: forward, backward, ∂C/∂W += (λ/n)W when L2 is on, optimizer update. For plain
+        SGD, η is folded into δᴸ, so the gradients come out as η∂C/∂θ and the update is a single
+        subtraction per tensor (as in a hand-written loop).
         """
-        st, net = self.state, self.network
+        st, net, opt = self.state, self.network, self.optimizer
         params, grads = net.params(), net.grads()
         weight_pairs = [(layer.W, layer.gW) for layer in net.layers]
         n, bs = len(self.x_train), self.bs
         steps = math.ceil(n / bs)
-        l2_coef = self.l2 / n
+        plain = opt.plain
+        scale = lr if plain else 1.0
+        l2_coef = self.l2 / n * scale
         xs, ts = self._epoch_data(n)
         for k in range(st.step, steps):
             net.forward(xs[k * bs:(k + 1) * bs], self.rng)
-            net.backward(ts[k * bs:(k + 1) * bs], self.loss)
+            net.backward(ts[k * bs:(k + 1) * bs], self.loss, scale)
             if l2_coef:
                 for w, gw in weight_pairs:
                     gw += l2_coef * w
-            self.optimizer.step(params, grads, lr)
+            if plain:
+                opt.apply_scaled(params, grads)
+            else:
+                opt.step(params, grads, lr)
             st.step = k + 1
             if self.should_stop():
                 return False

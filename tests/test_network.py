@@ -143,3 +143,15 @@ def test_damaged_file(tmp_path):
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(CheckpointError, match="damaged"):
         Network.load(bad)
+
+
+def test_backward_scale_multiplies_every_gradient():
+    """Plain SGD folds η into δᴸ: every gradient must come out multiplied by the same factor."""
+    rng = np.random.default_rng(7)
+    net = Network.build([3, 5, 2], "sigmoid", "sigmoid", rng=rng, dtype=np.float64)
+    x, t = rng.normal(size=(4, 3)), rng.random((4, 2))
+    plain = net.gradients(x, t, losses.get("binary_crossentropy"))
+    net.forward(x)
+    net.backward(t, losses.get("binary_crossentropy"), scale=0.3)
+    for g, g0 in zip(net.grads(), plain):
+        np.testing.assert_allclose(g, 0.3 * g0, rtol=1e-12)

@@ -243,3 +243,18 @@ def test_unknown_names_and_params_suggest() -> None:
         optimizers.get("adan")
     with pytest.raises(ConfigError, match="did you mean 'momentum'"):
         optimizers.get({"name": "sgd", "momentun": 0.9})
+
+
+def test_only_plain_sgd_takes_prescaled_gradients():
+    import nnlab.optimizers as O
+
+    p, g = np.ones(3), np.full(3, 0.5)
+    sgd = O.get({"name": "sgd", "lr": 0.1})
+    assert sgd.plain
+    sgd.apply_scaled([p], [g])
+    np.testing.assert_array_equal(p, [0.5, 0.5, 0.5])
+    for spec in ({"name": "sgd", "momentum": 0.9}, {"name": "sgd", "weight_decay": 0.1}, "adam"):
+        opt = O.get(spec)
+        assert not opt.plain
+        with pytest.raises(TypeError):
+            opt.apply_scaled([p], [g])
