@@ -27,7 +27,7 @@ from .config import Config, load_config, resolve
 from .data import Dataset, load_dataset
 from .errors import CheckpointError, ConfigError, TrainingDiverged
 from .losses import Loss
-from .network import Network
+from .network import PARAM, Network
 from .optimizers import Optimizer
 from .runs import (
     CONFIG,
@@ -214,11 +214,10 @@ def stop_on_signals() -> Iterator[Callable[[], bool]]:
 
 def _checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
     return {
-        **{f"param/{k}": v for k, v in trainer.network.state_dict().items()},
+        **trainer.network.to_arrays(),
         **{f"opt/{k}": v for k, v in trainer.optimizer.state_dict().items()},
         **{f"sched/{k}": v for k, v in trainer.schedule.state_dict().items()},
         "state": np.array(trainer.state.to_json()),
-        "architecture": np.array(trainer.network.architecture_json()),
     }
 
 
@@ -398,11 +397,10 @@ def _restore(trainer: Trainer, run_dir: Path) -> None:
     data = load_npz(path)
     if "state" not in data:
         raise CheckpointError(f"{path}: no training state stored; cannot resume")
-    trainer.network.load_state_dict(
-        {k[6:]: v for k, v in data.items() if k.startswith("param/")}, str(path))
-    trainer.optimizer.load_state_dict({k[4:]: v for k, v in data.items() if k.startswith("opt/")})
-    trainer.schedule.load_state_dict(
-        {k[6:]: v for k, v in data.items() if k.startswith("sched/")})
+    trainer.network.load_arrays(data, str(path))
+    for prefix, part in (("opt/", trainer.optimizer), ("sched/", trainer.schedule)):
+        part.load_state_dict({k[len(prefix):]: v for k, v in data.items()
+                              if k.startswith(prefix)})
     st = TrainState.from_json(str(data["state"]))
     if st.stop_reason in ("completed", "early_stopping"):
         raise CheckpointError(f"{run_dir}: the run already finished ({st.stop_reason}); "
@@ -414,7 +412,7 @@ def _restore(trainer: Trainer, run_dir: Path) -> None:
     best = run_dir / "checkpoints" / "best.npz"
     if trainer.restore_best and trainer.patience and best.is_file():
         bdata = load_npz(best)
-        trainer.best_params = [np.array(bdata[f"param/{k}"]) for k in
+        trainer.best_params = [np.array(bdata[f"{PARAM}{k}"]) for k in
                                trainer.network.param_names()]
 
 
@@ -425,8 +423,7 @@ def load_run(run: str | Path, checkpoint: str = "best",
     exp = build(run_dir / CONFIG, overrides=overrides)
     path = run_dir / "checkpoints" / f"{checkpoint}.npz"
     data = load_npz(path)
-    exp.network.load_state_dict(
-        {k[6:]: v for k, v in data.items() if k.startswith("param/")}, str(path))
+    exp.network.load_arrays(data, str(path))
     return exp
 
 

@@ -9,8 +9,6 @@ Backward, given δ = ∂C/∂z for a batch:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .activations import Activation
@@ -77,9 +75,6 @@ class Dense:
             delta.sum(axis=0, out=self.gb)  # the method skips np.sum's Python wrapper
         return delta @ self.W.T if need_input_grad else None
 
-    def describe(self) -> dict[str, Any]:
-        return {"units": self.units, "activation": repr(self.activation),
-                "bias": self.b is not None, "dropout": self.dropout}
 
     def __repr__(self) -> str:
         drop = f", dropout={self.dropout:g}" if self.dropout else ""

@@ -20,6 +20,7 @@ from .layers import Dense
 from .losses import Loss
 
 _EVAL_CHUNK = 8192
+PARAM = "param/"  # key prefix of the weights in saved files and checkpoints
 
 
 class Network:
@@ -163,12 +164,19 @@ class Network:
         """Write weights and architecture to an ``.npz`` (atomically)."""
         from .runs import save_npz
 
-        save_npz(path, {**{f"param/{k}": v for k, v in self.state_dict().items()},
-                        "architecture": np.array(self.architecture_json())})
+        save_npz(path, self.to_arrays())
 
-    def architecture_json(self) -> str:
-        return json.dumps({"input": self.sizes[0], "layers": self.spec(),
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """``param/W1``, ``param/b1``, … and the ``architecture`` (JSON): what every file holds."""
+        arch = json.dumps({"input": self.sizes[0], "layers": self.spec(),
                            "dtype": str(self.dtype)})
+        return {**{f"{PARAM}{k}": v for k, v in self.state_dict().items()},
+                "architecture": np.array(arch)}
+
+    def load_arrays(self, data: Mapping[str, np.ndarray], source: str) -> None:
+        """Copy the ``param/…`` arrays of a saved file or checkpoint into this network."""
+        self.load_state_dict({k[len(PARAM):]: v for k, v in data.items()
+                              if k.startswith(PARAM)}, source)
 
     @classmethod
     def load(cls, path: str | Path) -> Network:
@@ -186,8 +194,7 @@ class Network:
                         layers[-1]["activation"], bias=[spec["bias"] for spec in layers],
                         dropout=[spec["dropout"] for spec in layers[:-1]],
                         weight_init="zeros", dtype=np.dtype(arch["dtype"]))
-        net.load_state_dict({k[len("param/"):]: v for k, v in data.items()
-                             if k.startswith("param/")}, str(path))
+        net.load_arrays(data, str(path))
         return net
 
     def astype(self, dtype: Any) -> Network:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+import pytest
+
+from nnlab.config import load_config
+from nnlab.errors import ConfigError
 
 
 def numeric_grad(f: Callable[[np.ndarray], float], z: np.ndarray, h: float = 1e-6) -> np.ndarray:
@@ -38,3 +43,19 @@ def interrupting(after_calls: int) -> Callable[[int, int, int], None]:
             os.kill(os.getpid(), signal.SIGINT)
 
     return on_step
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    """``text`` as tmp_path/exp.yaml."""
+    path = tmp_path / "exp.yaml"
+    path.write_text(text)
+    return path
+
+
+def config_error(tmp_path: Path, text: str, overrides: tuple[str, ...] = ()) -> str:
+    """The one-line ConfigError that loading ``text`` (plus ``overrides``) raises."""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), overrides)
+    msg = str(info.value)
+    assert "\n" not in msg
+    return msg

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import config_error as error_of
+from helpers import write
 
 from nnlab.config import Config, diff, load_config, parse_override, resolve
 from nnlab.errors import ConfigError
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "exp.yaml"
-    path.write_text(text)
-    return path
-
-
-def error_of(tmp_path: Path, text: str, overrides: tuple[str, ...] = ()) -> str:
-    with pytest.raises(ConfigError) as info:
-        load_config(write(tmp_path, text), overrides)
-    msg = str(info.value)
-    assert "\n" not in msg
-    return msg
 
 
 def test_no_file_is_the_builtin_default():

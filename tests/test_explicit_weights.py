@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import config_error, write
 
 import nnlab
 from nnlab.config import load_config
@@ -36,18 +37,6 @@ train:
 """
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "exp.yaml"
-    path.write_text(text)
-    return path
-
-
-def config_error(tmp_path: Path, text: str, overrides: tuple[str, ...] = ()) -> str:
-    with pytest.raises(ConfigError) as info:
-        load_config(write(tmp_path, text), overrides)
-    msg = str(info.value)
-    assert "\n" not in msg
-    return msg
 
 
 def test_weights_and_biases_are_copied_in(tmp_path):

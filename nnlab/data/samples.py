@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import DataError
-from .base import Dataset, split_off
+from .base import Dataset, holdout
 
 if TYPE_CHECKING:
     from ..config import DataConfig
@@ -85,6 +85,5 @@ def load(d: DataConfig, rng: np.random.Generator, dtype: Any = np.float32) -> Da
     else:
         y = np.asarray(d.labels, dtype=np.int64)
         task, n_classes = "classification", int(d.classes or y.max() + 1)
-    x_tr, y_tr, x_va, y_va = split_off(x, y, d.val_split, rng)
-    return Dataset("samples", task, x_tr, y_tr, x_va, y_va, n_classes=n_classes,
+    return holdout("samples", task, x, y, d.val_split, rng, n_classes=n_classes,
                    info={"n": len(x)})

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .base import Dataset, split_off
+from .base import Dataset, holdout
 from .samples import fail
 
 if TYPE_CHECKING:
@@ -195,8 +195,7 @@ def load(d: DataConfig, rng: np.random.Generator, dtype: Any = np.float32) -> Da
             row = np.searchsorted(has, center)
             x = _one_hot_rows(len(has), v, row, ids[context], dtype)
             y = ids[has]
-    x_tr, y_tr, x_va, y_va = split_off(x, y, d.val_split, rng)
     info = {"vocab": vocab, "counts": counts.tolist(), "mode": "pairs" if d.pairs else d.mode,
             "window": d.window, "tokens": int(len(ids)), "source": source}
-    return Dataset("text", "classification", x_tr, y_tr.astype(np.int64), x_va,
-                   None if y_va is None else y_va.astype(np.int64), n_classes=v, info=info)
+    return holdout("text", "classification", x, y.astype(np.int64), d.val_split, rng,
+                   n_classes=v, info=info)
