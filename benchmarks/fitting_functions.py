@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import nnlab
-from nnlab import plots
+from nnlab.tools import plots
 
 ROOT = Path(__file__).resolve().parents[1]
 SERIES = ROOT / "configs" / "fitting"

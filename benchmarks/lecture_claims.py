@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import nnlab
-from nnlab.runs import read_metrics
+from nnlab.runs.rundir import RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "configs" / "lessons"
@@ -57,7 +57,7 @@ def learning_rate(d: str) -> str:
     parts = []
     for lr in (1.0, 0.1, 0.001):
         r = train("learning_rate.yaml", d, f"optimizer.lr={lr}")
-        recs = read_metrics(r["run_dir"])
+        recs = RunDir(r["run_dir"]).read_metrics()
         start = recs[0]["val_loss"]
         end = recs[-1]["val_loss"]
         if r["status"] == "failed":
@@ -72,7 +72,7 @@ def dead_relu(d: str) -> str:
     out = []
     for act in ("relu", "leaky_relu"):
         r = train("dead_relu.yaml", d, f"model.activation={act}")
-        recs = read_metrics(r["run_dir"])
+        recs = RunDir(r["run_dir"]).read_metrics()
         out.append(f"{act}: dead units {100 * recs[0]['dead_fraction'][0]:.0f}% at init → "
                    f"{100 * recs[-1]['dead_fraction'][0]:.0f}% after {r['epochs_run']} epochs, "
                    f"val_loss {r['final']['val_loss']:.4f}")

@@ -70,11 +70,11 @@ def train_runs(epochs: int, runs_dir: Path, extra: list[str], tag: str) -> list[
         result = nnlab.train(CONFIG, overrides=[hidden(depth), f"train.epochs={epochs}", *extra],
                              name=f"speed-{tag}-{depth}", runs_dir=runs_dir,
                              handle_signals=False)
-        recs = nnlab.runs.read_metrics(result.run_dir)[1:]
+        recs = nnlab.RunDir(result.run_dir).read_metrics()[1:]
         ratios = [r["grad_norm_b"][depth - 1] / r["grad_norm_b"][0] for r in recs]
         picture = ""
         try:
-            from nnlab import plots
+            from nnlab.tools import plots
 
             (png,) = plots.plot_run(result.run_dir, kinds=["speed"], out=ROOT / "docs")
             target = ROOT / "docs" / f"speed-{tag}-{depth}.png"

@@ -54,9 +54,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout w/o install
 
 import nnlab  # noqa: E402
-from nnlab import losses, optimizers, schedules  # noqa: E402
+from nnlab.core import losses, optimizers, schedules  # noqa: E402
 from nnlab.data import Dataset  # noqa: E402
-from nnlab.training import Trainer  # noqa: E402
+from nnlab.runs.trainer import Trainer  # noqa: E402
 
 TARGET = 1.3
 N_CLASSES = 10

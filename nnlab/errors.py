@@ -6,6 +6,22 @@ Every problem a user can fix (a bad config value, a missing data file, a damaged
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+
+def closest(word: object, choices: Iterable[str], n: int = 1) -> str:
+    """`` (did you mean 'x'?)`` for the closest choices (up to ``n``), or '' when none is close.
+
+    The one "did you mean" of nnlab: config keys, registry names, data sets, words, plot kinds.
+    """
+    matches = difflib.get_close_matches(str(word), list(choices), n=n, cutoff=0.5)
+    if not matches:
+        return ""
+    quoted = [f"'{m}'" for m in matches]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f" (did you mean {listed}?)"
+
 
 class NnlabError(Exception):
     """A problem the user can fix; ``str(err)`` is one line naming the problem and the fix."""

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from helpers import numeric_grad, rel_error
 
-from nnlab import activations
-from nnlab.activations import ACTIVATIONS
+from nnlab.core import activations
+from nnlab.core.activations import ACTIVATIONS
 from nnlab.errors import ConfigError
 
 SMOOTH_OR_KINKED = [n for n in ACTIVATIONS.names() if n != "step"]

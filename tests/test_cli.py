@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from nnlab.cli import app
-from nnlab.runs import read_metrics
+from nnlab.runs.rundir import RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted(p for p in (ROOT / "configs").rglob("*.yaml") if "sweeps" not in p.parts)
@@ -103,7 +103,7 @@ def test_sigterm_checkpoints_and_resume_continues(tmp_path):
     deadline = time.time() + 60
     while time.time() < deadline:
         runs = list(tmp_path.iterdir())
-        if runs and len(read_metrics(runs[0])) >= 3:
+        if runs and len(RunDir(runs[0]).read_metrics()) >= 3:
             break
         time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
@@ -126,7 +126,7 @@ def test_sigterm_checkpoints_and_resume_continues(tmp_path):
     assert proc2.returncode == 130, err
     again = json.loads(out)
     assert again["run_dir"] == str(run) and again["epochs_run"] >= done
-    epochs = [r["epoch"] for r in read_metrics(run)]
+    epochs = [r["epoch"] for r in RunDir(run).read_metrics()]
     assert epochs == list(range(len(epochs)))  # no gaps, no duplicates across the resume
 
 

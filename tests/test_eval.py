@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 import nnlab
 from nnlab.cli import app
 from nnlab.data import mnist
-from nnlab.evaluation import classification_metrics, evaluate_run, parse_inputs, predict_run
-from nnlab.runs import read_summary
+from nnlab.runs.rundir import RunDir
+from nnlab.tools.evaluation import classification_metrics, evaluate_run, parse_inputs, predict_run
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -56,12 +56,12 @@ def one_line_error(result, *needles: str) -> str:
 @pytest.mark.parametrize("name", ["circles", "moons", "sine"])
 def test_best_checkpoint_on_val_reproduces_the_summary(runs, name):
     run = runs[name]
-    best = read_summary(run)["best"]
+    best = RunDir(run).read_summary()["best"]
     result = evaluate_run(run, "best", "val")
     assert result["loss"] == pytest.approx(best["val_loss"], rel=1e-9)
     if "val_accuracy" in best:
         assert result["accuracy"] == best["val_accuracy"]
-    assert result["epoch"] == read_summary(run)["best_epoch"]
+    assert result["epoch"] == RunDir(run).read_summary()["best_epoch"]
     # the loss is the data loss plus the L2 term, as training records it
     assert result["loss_includes_l2"] == (name == "circles")
     assert result["data_loss"] + result["l2_penalty"] == pytest.approx(result["loss"])
@@ -75,7 +75,7 @@ def test_last_checkpoint_on_train_reproduces_the_final_record(runs):
     result = invoke("eval", run, "--checkpoint", "last", "--split", "train", "--json")
     assert result.exit_code == 0, result.output
     got = json.loads(result.stdout)
-    final = read_summary(run)["final"]
+    final = RunDir(run).read_summary()["final"]
     assert got["checkpoint"] == "last" and got["split"] == "train"
     assert got["loss"] == pytest.approx(final["loss"], rel=1e-9)
     assert got["accuracy"] == final["accuracy"]

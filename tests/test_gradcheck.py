@@ -12,13 +12,13 @@ from test_eval import fake_mnist
 from typer.testing import CliRunner
 
 import nnlab
-from nnlab import activations, gradcheck, losses
-from nnlab.activations import ACTIVATIONS
 from nnlab.cli import app
-from nnlab.gradcheck import Settings, check_components, check_config, check_network, check_run
-from nnlab.layers import Dense
-from nnlab.losses import LOSSES
-from nnlab.network import Network
+from nnlab.core import activations, gradcheck, losses
+from nnlab.core.activations import ACTIVATIONS
+from nnlab.core.layers import Dense
+from nnlab.core.losses import LOSSES
+from nnlab.core.network import Network
+from nnlab.tools.gradcheck import Settings, check_components, check_config, check_network, check_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from nnlab import initializers
+from nnlab.core import initializers
+from nnlab.core.initializers import INITIALIZERS
 from nnlab.errors import ConfigError
-from nnlab.initializers import INITIALIZERS
 
 FAN_IN, FAN_OUT = 400, 500
 SHAPE = (FAN_IN, FAN_OUT)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from helpers import numeric_grad, rel_error
 
-from nnlab import activations, losses
+from nnlab.core import activations, losses
+from nnlab.core.losses import LOSSES
 from nnlab.errors import ConfigError
-from nnlab.losses import LOSSES
 
 N, K = 4, 3
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from helpers import numeric_grad
 
-from nnlab import losses
+from nnlab.core import losses
+from nnlab.core.network import Network
 from nnlab.errors import CheckpointError
-from nnlab.network import Network
 
 SMOOTH = ["sigmoid", "tanh", "elu", "selu", "softplus", "gelu", "swish", "identity"]
 KINKED = ["relu", {"name": "leaky_relu", "alpha": 0.1}]

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from nnlab import optimizers
+from nnlab.core import optimizers
+from nnlab.core.optimizers import OPTIMIZERS
 from nnlab.errors import CheckpointError, ConfigError
-from nnlab.optimizers import OPTIMIZERS
 
 # f(W, c) = ½‖A W − B‖² + ½‖c − c0‖²: a weight matrix (decayed) and a bias vector (never decayed)
 RNG = np.random.default_rng(0)
@@ -246,7 +246,7 @@ def test_unknown_names_and_params_suggest() -> None:
 
 
 def test_only_plain_sgd_takes_prescaled_gradients():
-    import nnlab.optimizers as O
+    import nnlab.core.optimizers as O
 
     p, g = np.ones(3), np.full(3, 0.5)
     sgd = O.get({"name": "sgd", "lr": 0.1})

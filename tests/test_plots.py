@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 import nnlab
-from nnlab import plots
 from nnlab.cli import app
 from nnlab.errors import NnlabError, TrainingDiverged
+from nnlab.tools import plots
 
 runner = CliRunner()
 TINY = ["train.epochs=4", "run.plots=false"]

@@ -13,7 +13,11 @@ from typer.testing import CliRunner
 
 import nnlab
 from nnlab.cli import app
-from nnlab.compare import (
+from nnlab.config import RunConfig
+from nnlab.errors import NnlabError, TrainingDiverged
+from nnlab.files import write_json
+from nnlab.runs.rundir import RunDir
+from nnlab.tools.compare import (
     collect,
     compare_rows,
     differing_fields,
@@ -22,9 +26,6 @@ from nnlab.compare import (
     sort_rows,
     sparkline,
 )
-from nnlab.config import RunConfig
-from nnlab.errors import NnlabError, TrainingDiverged
-from nnlab.runs import read_summary, write_json
 
 runner = CliRunner()
 TINY = ["train.epochs=3", "data.n=64", "model.hidden=[8]"]
@@ -54,7 +55,7 @@ def runs(tmp_path_factory):
     made["interrupted"] = part.run_dir
     stale = root / "sine-20200101-000000-abcdef"  # a run killed with SIGKILL: never updated
     shutil.copytree(made["0.01"], stale)
-    write_json(stale / "summary.json", {**read_summary(stale), "status": "running",
+    write_json(stale / "summary.json", {**RunDir(stale).read_summary(), "status": "running",
                                         "stop_reason": None})
     made["stale"] = stale
     sweep = root / "lr-20200101-000000-123456"
@@ -119,7 +120,7 @@ def test_list_parses_back(runs, fmt):
     by_path = {r["path"]: r for r in rows}
     row = by_path[str(made["0.01"])]
     assert row["status"] == "completed" and row["data"] == "sine" and row["monitor"] == "val_loss"
-    assert float(row["best"]) == read_summary(made["0.01"])["best"]["val_loss"]
+    assert float(row["best"]) == RunDir(made["0.01"]).read_summary()["best"]["val_loss"]
 
 
 def test_compare_has_only_the_differing_config_fields(runs):
@@ -148,7 +149,7 @@ def test_compare_csv_and_json_round_trip(runs, tmp_path):
     failed = next(o for o in objs if o["path"] == str(made["failed"]))
     assert failed["status"] == "failed" and failed["stop_reason"] == "diverged"
     assert failed["final.val_loss"] is None  # NaN is null, not invalid JSON
-    s = read_summary(made["interrupted"])
+    s = RunDir(made["interrupted"]).read_summary()
     inter = next(r for r in rows if r["path"] == str(made["interrupted"]))
     assert inter["status"] == "interrupted" and int(inter["epochs"]) == s["epochs_run"]
     assert float(inter["best.val_loss"]) == s["best"]["val_loss"]

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from nnlab import schedules
+from nnlab.core import schedules
+from nnlab.core.schedules import SCHEDULES
 from nnlab.errors import CheckpointError, ConfigError
-from nnlab.schedules import SCHEDULES
 
 
 def lrs(spec, epochs: int = 10, base: float = 0.1) -> list[float]:

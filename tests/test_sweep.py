@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 from nnlab.cli import app
 from nnlab.config import RunConfig, load_config, parse_override
 from nnlab.errors import ConfigError
-from nnlab.runs import read_metrics, read_summary
-from nnlab.sweep import (
+from nnlab.runs.rundir import RunDir
+from nnlab.tools.sweep import (
     Sweep,
     flow,
     make_sweep,
@@ -182,7 +182,7 @@ def test_sweep_runs_groups_and_resumes(tmp_path):
     losses = [r["best.val_loss"] for r in data["table"]]
     assert losses == sorted(losses)
     for g in data["groups"]:
-        values = [read_summary(runs[i])["best"]["val_loss"] for i in g["trials"]]
+        values = [RunDir(runs[i]).read_summary()["best"]["val_loss"] for i in g["trials"]]
         assert g["n"] == 2 and g["mean"] == pytest.approx(np.mean(values))
         assert g["std"] == pytest.approx(np.std(values, ddof=1))
     assert len(list(folder.glob("t*-*"))) == 4  # the rerun skipped every finished trial
@@ -239,7 +239,7 @@ def test_ctrl_c_stops_cleanly_and_rerun_resumes(tmp_path):
     state = sweep_json(folder)
     assert [t["status"] for t in state["trials"]] == ["interrupted", "pending"]
     first = folder / state["trials"][0]["run_dir"]
-    stopped_at = read_summary(first)["epochs_run"]
+    stopped_at = RunDir(first).read_summary()["epochs_run"]
     assert stopped_at < 150 and (first / "checkpoints" / "last.npz").is_file()
     result = runner.invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
@@ -247,7 +247,7 @@ def test_ctrl_c_stops_cleanly_and_rerun_resumes(tmp_path):
     state = sweep_json(folder)
     assert [t["status"] for t in state["trials"]] == ["completed", "completed"]
     assert folder / state["trials"][0]["run_dir"] == first  # continued, not restarted
-    epochs = [r["epoch"] for r in read_metrics(first)]
+    epochs = [r["epoch"] for r in RunDir(first).read_metrics()]
     assert epochs == list(range(151))
 
 
@@ -264,7 +264,7 @@ def test_parallel_train_processes_share_one_runs_folder(tmp_path):
     assert proc.returncode == 0, proc.stderr
     runs = sorted(tmp_path.iterdir())
     assert len(runs) == 3 and all(r.name.startswith("same-") for r in runs)
-    assert {read_summary(r)["status"] for r in runs} == {"completed"}
+    assert {RunDir(r).read_summary()["status"] for r in runs} == {"completed"}
     assert {load_config(r / "config.yaml").optimizer["lr"] for r in runs} == {
         0.01, 0.02, 0.03}
     listed = runner.invoke(app, ["runs", "compare", str(tmp_path), "--format", "json"])

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import nnlab
 from nnlab.cli import app
 from nnlab.errors import NnlabError
-from nnlab.trace import trace, unit_labels
+from nnlab.tools.trace import trace, unit_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKPROP = ROOT / "configs" / "lessons" / "backprop_2321.yaml"

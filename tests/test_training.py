@@ -10,7 +10,8 @@ from helpers import interrupting
 
 import nnlab
 from nnlab.errors import TrainingDiverged
-from nnlab.runs import load_npz, read_metrics
+from nnlab.files import load_npz
+from nnlab.runs.rundir import RunDir
 
 XOR = ["data.name=xor", "data.n=4", "data.noise=0", "data.val_split=0", "model.hidden=[4]",
        "model.output_activation=sigmoid", "loss=binary_crossentropy",
@@ -18,6 +19,11 @@ XOR = ["data.name=xor", "data.n=4", "data.noise=0", "data.val_split=0", "model.h
        "optimizer={name: sgd, lr: 0.5, momentum: 0.9}", "train.batch_size=full",
        "train.epochs=300"]
 
+
+
+def epochs_of(result) -> list:
+    """The run's metrics.jsonl records without the wall times."""
+    return strip_time(RunDir(result.run_dir).read_metrics())
 
 def strip_time(records):
     return [{k: v for k, v in r.items() if k != "time"} for r in records]
@@ -35,9 +41,9 @@ def test_same_config_and_seed_give_identical_metrics(tmp_path):
     args = ["train.epochs=15", "model.dropout=0.1", "data.name=moons"]
     a = nnlab.train(None, overrides=args, runs_dir=tmp_path / "a")
     b = nnlab.train(None, overrides=args, runs_dir=tmp_path / "b")
-    assert strip_time(read_metrics(a.run_dir)) == strip_time(read_metrics(b.run_dir))
+    assert epochs_of(a) == epochs_of(b)
     c = nnlab.train(None, overrides=[*args, "train.seed=1"], runs_dir=tmp_path / "c")
-    assert strip_time(read_metrics(c.run_dir)) != strip_time(read_metrics(a.run_dir))
+    assert epochs_of(c) != epochs_of(a)
 
 
 def test_run_directory_contents(tmp_path):
@@ -53,7 +59,7 @@ def test_run_directory_contents(tmp_path):
     text = (run / "config.yaml").read_text()
     assert "# --set optimizer.lr=0.02" in text
     assert nnlab.load_config(run / "config.yaml").optimizer["lr"] == 0.02
-    records = read_metrics(run)
+    records = RunDir(run).read_metrics()
     assert [r["epoch"] for r in records] == list(range(6))
     assert {"loss", "val_loss", "lr", "grad_norm_w", "grad_norm_b", "time"} <= set(records[1])
     assert len(records[1]["grad_norm_w"]) == 3
@@ -89,7 +95,7 @@ def test_interrupt_then_resume_equals_uninterrupted(tmp_path):
     assert part.state.epoch == 1 and part.state.step == 51  # stops after the next step
     resumed = nnlab.train(resume=part.run_dir)
     assert resumed.run_dir == part.run_dir and resumed.summary["status"] == "completed"
-    assert strip_time(read_metrics(resumed.run_dir)) == strip_time(read_metrics(full.run_dir))
+    assert epochs_of(resumed) == epochs_of(full)
     for a, b in zip(resumed.network.params(), full.network.params()):
         np.testing.assert_array_equal(a, b)
 
@@ -111,7 +117,7 @@ def test_divergence_stops_with_clear_error_and_keeps_last_good(tmp_path):
     assert summary["status"] == "failed" and summary["stop_reason"] == "diverged"
     last = load_npz(run / "checkpoints" / "last.npz")
     assert all(np.isfinite(v).all() for k, v in last.items() if k.startswith("param/"))
-    assert read_metrics(run)[-1]["loss"] is None  # NaN written as null
+    assert RunDir(run).read_metrics()[-1]["loss"] is None  # NaN written as null
 
 
 def test_early_stopping_restores_best(tmp_path):
@@ -120,7 +126,7 @@ def test_early_stopping_restores_best(tmp_path):
     result = nnlab.train(None, overrides=args, runs_dir=tmp_path)
     s = result.summary
     assert s["stop_reason"] == "early_stopping" and s["epochs_run"] < 400
-    values = [r["val_loss"] for r in read_metrics(result.run_dir)]
+    values = [r["val_loss"] for r in RunDir(result.run_dir).read_metrics()]
     assert min(values[-5:]) > min(values[:-5]) - 0.001  # no real improvement in the last 5
     assert s["best"]["val_loss"] == min(values)
     exp = nnlab.build(result.run_dir / "config.yaml")
@@ -197,7 +203,7 @@ def test_dead_relu_units_are_counted_and_stay_dead(tmp_path):
     args = ["model.hidden=[32]", "model.weight_init=he_normal", "train.epochs=30",
             "model.bias_init={name: constant, value: -3.0}"]
     relu = nnlab.train(None, overrides=[*args, "model.activation=relu"], runs_dir=tmp_path)
-    recs = read_metrics(relu.run_dir)
+    recs = RunDir(relu.run_dir).read_metrics()
     dead0 = recs[0]["dead_fraction"][0]
     assert 0.2 < dead0 < 0.8 and recs[-1]["dead_fraction"][0] >= dead0
     layer = relu.network.layers[0]
@@ -205,7 +211,7 @@ def test_dead_relu_units_are_counted_and_stay_dead(tmp_path):
     dead_units = np.all(x @ layer.W + layer.b <= 0, axis=0)
     assert dead_units.sum() == round(recs[-1]["dead_fraction"][0] * 32)
     leaky = nnlab.train(None, overrides=[*args, "model.activation=leaky_relu"], runs_dir=tmp_path)
-    assert all(r["dead_fraction"] == [0.0] for r in read_metrics(leaky.run_dir))
+    assert all(r["dead_fraction"] == [0.0] for r in RunDir(leaky.run_dir).read_metrics())
 
 
 def test_fit_in_memory_for_notebooks():

@@ -14,8 +14,8 @@ import nnlab
 from nnlab.cli import app
 from nnlab.config import load_config
 from nnlab.data.text import corpora, tokenize
-from nnlab.embed import Embeddings
 from nnlab.errors import ConfigError, NnlabError
+from nnlab.tools.embed import Embeddings
 
 ROOT = Path(__file__).resolve().parents[1]
 WORD2VEC = ROOT / "configs" / "lessons" / "word2vec.yaml"
@@ -129,7 +129,7 @@ def test_related_words_end_up_closer(tmp_path):
     out = runner.invoke(app, ["embed", str(result.run_dir), "--words", "cat,dog,bread"])
     assert out.exit_code == 0 and "cosine similarity" in out.output
     out = runner.invoke(app, ["embed", str(result.run_dir), "--nearest", "kitte"])
-    assert out.exit_code == 2 and "did you mean kitten" in out.output
+    assert out.exit_code == 2 and "did you mean 'kitten'" in out.output
 
 
 def test_embed_refuses_other_runs(tmp_path):

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ..errors import NnlabError
-from .common import SetOpt, app, out, show, user_errors
+from .app import SetOpt, app, out, show, user_errors
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 # --------------------------------------------------------------------------- lessons
 
 def _trace_print(tr: dict[str, Any], digits: int) -> None:
     """The trace of `nnlab.trace.trace` as one table of units and one of weights per layer."""
     from rich import box
+    from rich.table import Table
 
     def num(v: float) -> str:
         return f"{v:.{digits}g}"
@@ -89,14 +92,14 @@ def trace_cmd(
 
     Example: nnlab trace configs/lessons/backprop_2321.yaml --steps 2
     """
-    from ..experiment import build
-    from ..trace import to_jsonable
-    from ..trace import trace as run_trace
+    from ..files import jsonable
+    from ..runs.experiment import build
+    from ..tools.trace import trace as run_trace
 
     with user_errors():
         tr = run_trace(build(config, set_ or []), steps)
     if as_json:
-        print(json.dumps(to_jsonable(tr)))
+        print(json.dumps(jsonable(tr)))
         return
     _trace_print(tr, digits)
 
@@ -116,7 +119,9 @@ def embed(
 
     Example: nnlab embed runs/word2vec-… --nearest king
     """
-    from ..embed import Embeddings
+    from rich.table import Table
+
+    from ..tools.embed import Embeddings
 
     with user_errors():
         if nearest is None and words is None:

@@ -1,23 +1,22 @@
-"""``nnlab runs``, ``nnlab sweep`` and ``nnlab plot``."""
+"""``nnlab runs list``, ``compare`` and ``show``: tables of run directories."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ..errors import NnlabError
-from ..runs import number
-from .common import SetOpt, app, err, out, show, summary_table, user_errors
+from ..runs.format import number
+from .app import err, group, out, show, summary_table, user_errors
 
-# --------------------------------------------------------------------------- runs, sweep
+if TYPE_CHECKING:
+    from rich.table import Table
 
-runs_app = typer.Typer(help="List, compare and inspect run directories.", no_args_is_help=True)
-app.add_typer(runs_app, name="runs")
+runs_app = group("runs", "List, compare and inspect run directories.")
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
 SortOpt = Annotated[str | None, typer.Option(
@@ -26,15 +25,14 @@ SortOpt = Annotated[str | None, typer.Option(
 ReverseOpt = Annotated[bool, typer.Option("--reverse", help="Reverse the order.")]
 
 
-
-
 def _rows_table(columns: list[str], rows: list[dict[str, Any]]) -> Table:
     """Rows as a compact table: ``best.val_loss`` headed ``best`` over ``val_loss``, and the
     stop reason folded into the status when there is one."""
     from rich import box
+    from rich.table import Table
     from rich.text import Text
 
-    from ..compare import format_cell
+    from ..tools.compare import format_cell
 
     styles = {"completed": "green", "failed": "red", "error": "red", "interrupted": "yellow",
               "running": "cyan"}
@@ -57,7 +55,7 @@ def _rows_table(columns: list[str], rows: list[dict[str, Any]]) -> Table:
 
 def _emit(columns: list[str], rows: list[dict[str, Any]], fmt: str) -> None:
     """Rows as a table on screen (without the ``path`` column), CSV or JSON on stdout."""
-    from ..compare import to_csv, to_json
+    from ..tools.compare import to_csv, to_json
 
     if fmt == "csv":
         sys.stdout.write(to_csv(columns, rows))
@@ -94,7 +92,7 @@ def runs_list(
 
     Example: nnlab runs list runs/
     """
-    from ..compare import collect, list_rows, sort_column, sort_rows
+    from ..tools.compare import collect, list_rows, sort_column, sort_rows
 
     default = Path("runs")
     with user_errors():
@@ -137,7 +135,7 @@ def runs_compare(
 
     Example: nnlab runs compare runs/sine-* --sort val_loss
     """
-    from ..compare import collect, compare_rows
+    from ..tools.compare import collect, compare_rows
 
     with user_errors():
         _check_format(fmt)
@@ -160,7 +158,9 @@ def runs_show(
 
     Example: nnlab runs show runs/sine-20261122-081500-3fa9c2
     """
-    from ..compare import format_value, show_run, sparkline
+    from rich.table import Table
+
+    from ..tools.compare import format_value, show_run, sparkline
 
     with user_errors():
         info = show_run(run)
@@ -199,151 +199,3 @@ def runs_show(
         out.print(f"{name:<9} {line}  {number(finite[0])} → {end} "
                   f"(min {number(low)} at epoch {values.index(low)}"
                   f"{', log scale' if log else ''})", markup=False, soft_wrap=True)
-
-
-@app.command()
-def sweep(
-    target: Annotated[Path | None, typer.Argument(
-        help="A sweep file (see configs/sweeps/) or an experiment config to sweep over; "
-        "omit for the built-in default.")] = None,
-    grid: Annotated[list[str] | None, typer.Option(
-        "--grid", "-g", help="KEY.PATH=v1,v2,... (each value YAML); repeatable, the grid is "
-        "their product.")] = None,
-    random_: Annotated[list[str] | None, typer.Option(
-        "--random", "-r", help="KEY.PATH=uniform(a,b) | loguniform(a,b) | randint(a,b) | "
-        "choice(v1,v2,...); repeatable.")] = None,
-    trials: Annotated[int | None, typer.Option(
-        help="Random-search samples (default 10).")] = None,
-    repeat: Annotated[int | None, typer.Option(
-        help="Seeds per point: train.seed = 0..N-1; the table shows mean ± std.")] = None,
-    seed: Annotated[int | None, typer.Option(
-        help="Seed of the random search: the same seed draws the same trials.")] = None,
-    set_: SetOpt = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Trials run in parallel.")] = 1,
-    name: Annotated[str | None, typer.Option(help="Sweep folder prefix.")] = None,
-    runs_dir: Annotated[Path | None, typer.Option(help="Where the sweep folder goes.")] = None,
-    metric: Annotated[str | None, typer.Option(
-        help="Rank trials by this (default: the config's train.monitor).")] = None,
-    print_commands: Annotated[bool, typer.Option(
-        "--print-commands", help="Print one `nnlab train` command per pending trial and exit "
-        "(for GNU parallel or job arrays).")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object."
-                                          )] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-trial lines.")] = False,
-) -> None:
-    """Grid or random search; every trial is a normal run in runs/<name>-…/; rerun to resume.
-
-    Example: nnlab sweep configs/sine.yaml --grid model.activation=sigmoid,tanh,relu --repeat 2
-    """
-    import shlex
-
-    from ..compare import metric_value, read_run
-    from ..sweep import group_label, make_sweep, open_sweep
-
-    with user_errors():
-        sw = make_sweep(target, grid=grid or [], random=random_ or [], trials=trials,
-                        repeat=repeat, seed=seed, fixed=set_ or [], name=name,
-                        runs_dir=runs_dir, metric=metric)
-        run = open_sweep(sw)
-        if print_commands:
-            commands = run.commands()
-            for line in commands:
-                print(line)
-            err.print(f"# {len(commands)} of {len(run.trials)} trials pending in {run.path}; "
-                      "when they are done, run this sweep command again without "
-                      "--print-commands to collect the results", soft_wrap=True, markup=False)
-            return
-        todo = run.todo()
-        talk = not quiet and not as_json
-        if talk:
-            err.print(f"sweep {run.path}: {len(run.trials)} trials, "
-                      f"{len(run.trials) - len(todo)} done, {len(todo)} to run"
-                      + (f", {jobs} at a time" if todo and jobs > 1 else ""), soft_wrap=True)
-
-        def on_event(kind: str, trial: Any, done: int, total: int) -> None:
-            if not talk or kind == "start":
-                return
-            if kind == "resume":
-                err.print(f"        {trial.id} resuming {trial.run_dir}", markup=False)
-                return
-            value = None
-            if trial.run_dir:
-                value = metric_value(read_run(run.path / trial.run_dir).summary, sw.metric)
-            shown = "" if value is None else f" {sw.metric}={number(value)}"
-            err.print(f"[{done:>{len(str(total))}}/{total}] {trial.id} {trial.status}{shown}  "
-                      f"{group_label(trial.values)}"
-                      + (f" seed={trial.seed}" if trial.seed is not None else ""),
-                      markup=False, soft_wrap=True)
-
-        interrupted = run.run(jobs, on_event)
-    if as_json:
-        print(json.dumps(run.to_json(), default=str))
-    else:
-        columns, rows = run.table()
-        show(_rows_table([c for c in columns if c != "path"], rows))
-        groups = run.groups()
-        if any(len(g["trials"]) > 1 for g in groups):
-            keys = list(dict.fromkeys(k for g in groups for k in g["values"]))
-            shown = [{**{k: g["values"].get(k) for k in keys}, "n": g["n"],
-                      f"{sw.metric} mean ± std": "-" if g["mean"] is None else
-                      f"{number(g['mean'])} ± {g['std']:.2g}"} for g in groups]
-            show(_rows_table([*keys, "n", f"{sw.metric} mean ± std"], shown))
-        counts = {s: sum(t.status == s for t in run.trials) for s in
-                  ("completed", "failed", "interrupted", "error", "pending")}
-        text = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        best = rows[0] if rows and rows[0].get("status") == "completed" else None
-        value = metric_value(read_run(best["path"]).summary, sw.metric) if best else None
-        out.print(f"sweep {run.path}: {text}"
-                  + (f"; best {best['run']} {sw.metric}={number(value)}" if value is not None
-                     else ""), soft_wrap=True, markup=False)
-    if interrupted:
-        again = shlex.join(["nnlab", *sys.argv[1:]])
-        err.print(f"interrupted; running trials were checkpointed. Resume with:\n  {again}",
-                  markup=False, soft_wrap=True)
-        raise typer.Exit(130)
-    failed = [t.id for t in run.trials if t.status == "error"]
-    if failed:
-        err.print(f"{len(failed)} trial(s) ended with an error: {', '.join(failed)}; see "
-                  f"{run.path}/<trial>.log", markup=False, soft_wrap=True)
-        raise typer.Exit(1)
-
-# --------------------------------------------------------------------------- plot
-# (plot command goes here)
-
-@app.command()
-def plot(
-    runs: Annotated[list[Path], typer.Argument(
-        help="Run directories; several: one overlay of their learning curves.")],
-    kind: Annotated[list[str] | None, typer.Option(
-        "--kind", "-k", help="curves, fit, boundary, speed or weights; repeatable "
-        "(default: every kind that applies to the run).")] = None,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Folder for the PNGs (one run: default RUN/plots/). Several runs: "
-        "default ./compare-curves.png; a path ending in .png names the file.")] = None,
-    log: Annotated[bool | None, typer.Option(
-        "--log/--no-log", help="Log-scale loss axis (default: when the loss spans more than "
-        "two decades).")] = None,
-) -> None:
-    """Draw pictures of runs as PNG files and print their paths.
-
-    Example: nnlab plot runs/sine-20261122-081500-3fa9c2 --kind fit --kind curves
-    """
-    from ..plots import plot_curves, plot_run
-
-    with user_errors():
-        if len(runs) == 1:
-            if out_dir is not None and out_dir.suffix.lower() == ".png":
-                raise NnlabError(f"--out {out_dir}: for one run --out is a folder (each kind is "
-                                 "written as <kind>.png in it)")
-            paths = plot_run(runs[0], kind or None, out_dir, log=log)
-        else:
-            other = sorted(set(kind or ()) - {"curves"})
-            if other:
-                raise NnlabError(f"--kind {other[0]}: several runs are drawn as one overlay of "
-                                 "their learning curves; plot that kind of each run on its own")
-            target = out_dir if out_dir is not None else Path(".")
-            if target.suffix.lower() != ".png":
-                target = target / "compare-curves.png"
-            paths = [plot_curves(runs, target, log=log)]
-    for path in paths:
-        out.print(str(path), markup=False, soft_wrap=True)

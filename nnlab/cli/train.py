@@ -1,26 +1,21 @@
-"""``nnlab train``, ``nnlab config`` and ``nnlab data``."""
+"""``nnlab train``: progress on a terminal, plain lines when piped, the summary at the end."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
-from ..config import defaults_yaml, load_config, resolve
 from ..errors import NnlabError
-from ..runs import epoch_line, number
-from .common import SetOpt, app, config_app, data_app, err, out, summary_table, user_errors
+from ..runs.format import epoch_line, number
+from .app import SetOpt, app, err, out, summary_table, user_errors
 
-# --------------------------------------------------------------------------- train
-
-
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def _live(rec: dict[str, Any]) -> str:
@@ -29,8 +24,6 @@ def _live(rec: dict[str, Any]) -> str:
         ("loss", "loss"), ("val_loss", "val"), ("accuracy", "acc"), ("val_accuracy", "val acc"))
         if key in rec and rec[key] is not None]
     return "  ".join(parts)
-
-
 
 
 @app.command()
@@ -47,7 +40,7 @@ def train(
                                           )] = False,
 ) -> None:
     """Train a network. Example: nnlab train configs/sine.yaml --set optimizer.lr=0.05"""
-    from ..experiment import train as run_train
+    from ..tools.outputs import train as run_train
 
     live = not quiet and not as_json and out.is_terminal
     plain = not quiet and not as_json and not live
@@ -103,6 +96,14 @@ def _progress(live: bool) -> Iterator[Progress | None]:
     if not live:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(TextColumn("[bold blue]{task.description}"), BarColumn(bar_width=24),
                    TimeElapsedColumn(), TimeRemainingColumn(),
                    TextColumn("{task.fields[metrics]}"), console=out)
@@ -124,76 +125,3 @@ def _download_progress(bar: Progress | None):  # noqa: ANN202 - small closure fa
         bar.update(tasks[name], completed=done)
 
     return progress
-
-
-# --------------------------------------------------------------------------- config
-
-@config_app.command("show")
-def config_show(
-    config: Annotated[Path | None, typer.Argument(help="Experiment YAML (omit: defaults).")] = None,
-    set_: SetOpt = None,
-    raw: Annotated[bool, typer.Option("--raw", help="Do not resolve 'auto' values.")] = False,
-) -> None:
-    """Print the fully resolved config as YAML.
-
-    Example: nnlab config show configs/sine.yaml --set train.epochs=5
-    """
-    with user_errors():
-        cfg = load_config(config, set_ or [])
-        text = cfg.to_yaml() if raw else resolve(cfg).to_yaml()
-    sys.stdout.write(text)
-
-
-@config_app.command("defaults")
-def config_defaults() -> None:
-    """Print the built-in default experiment as YAML (a starting point for a new config).
-
-    Example: nnlab config defaults > my.yaml
-    """
-    sys.stdout.write(defaults_yaml())
-
-
-# --------------------------------------------------------------------------- data
-
-DatasetArg = Annotated[str, typer.Argument(help="mnist or fashion_mnist.")]
-PathOpt = Annotated[Path | None, typer.Option("--path", help="Folder to look in first.")]
-
-
-@data_app.command("fetch")
-def data_fetch(name: DatasetArg = "mnist", path: PathOpt = None) -> None:
-    """Download (if needed) and verify a dataset ahead of time. Example: nnlab data fetch mnist"""
-    from ..data import mnist
-
-    with user_errors(), _progress(out.is_terminal) as bar:
-        where = mnist.fetch(name, path, progress=_download_progress(bar))
-    out.print(f"{name}: verified in {where}")
-
-
-@data_app.command("info")
-def data_info(
-    name: DatasetArg = "mnist", path: PathOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as one JSON object.")] = False,
-) -> None:
-    """Where a dataset is, its files, sizes and checksums. Example: nnlab data info mnist"""
-    from ..data import mnist
-
-    with user_errors():
-        info = mnist.info(name, path)
-    if as_json:
-        print(json.dumps(info))
-        return
-    out.print(f"[bold]{info['title']}[/]: " + (f"found in {info['source']}" if info["found"]
-                                                else "not found"))
-    table = Table("file", "size", "checksum", "problem")
-    for f in info["files"]:
-        style = {"ok": "green", "bad": "red"}.get(f["checksum"], "yellow")
-        table.add_row(f["file"], "-" if f["size"] is None else f"{f['size']:,}",
-                      f"[{style}]{f['checksum']}[/]", f["problem"] or "")
-    out.print(table)
-    cache = info["cache"]
-    out.print(f"decoded cache: {cache['dir'] if cache['present'] else 'not yet written'}")
-    if not info["found"]:
-        out.print("searched: " + ", ".join(info["searched"]))
-        out.print(f"`nnlab data fetch {name}` downloads into {info['download_dir']}")
-    if any(f["checksum"] == "bad" for f in info["files"]):
-        raise typer.Exit(2)

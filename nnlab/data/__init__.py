@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .base import Dataset, split_off
-
-if TYPE_CHECKING:
-    from ..config import DataConfig
-
-TOY_NAMES = (
-    "sine", "parabola", "abs", "linear", "cubic", "hard", "nielsen", "expr",
-    "xor", "circles", "moons", "spiral", "blobs", "sum", "parity",
-)
-MNIST_NAMES = ("mnist", "fashion_mnist")
-TYPED_NAMES = ("samples", "text")  # data written in the config: explicit rows, a text corpus
-DATA_NAMES = TOY_NAMES + MNIST_NAMES + TYPED_NAMES
+from . import catalog
+from .base import Dataset, DataSpec, split_off
 
 
 def load_dataset(
-    cfg: DataConfig,
+    cfg: DataSpec,
     rng: np.random.Generator,
     dtype: Any = np.float32,
     progress: Callable[[str, int, int | None], None] | None = None,
 ) -> Dataset:
     """The dataset a config's ``data`` section describes (toy data drawn from ``rng``)."""
-    if cfg.name in MNIST_NAMES:
+    kind = catalog.SOURCES[cfg.name].kind
+    if kind == "mnist":
         from . import mnist
 
         return mnist.load(
@@ -52,4 +43,4 @@ def load_dataset(
     )
 
 
-__all__ = ["Dataset", "split_off", "load_dataset", "DATA_NAMES", "TOY_NAMES", "MNIST_NAMES"]
+__all__ = ["Dataset", "split_off", "load_dataset", "catalog"]

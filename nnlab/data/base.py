@@ -8,6 +8,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+DataSpec = Any
+"""The config's ``data`` section (`nnlab.config.DataConfig`), read by attribute: the data layer
+sits below the config and takes whatever carries those fields."""
+
 
 @dataclass
 class Dataset:
@@ -41,6 +45,15 @@ class Dataset:
         if self.task == "classification":
             return int(self.n_classes or 0)
         return int(self.y_train.shape[1])
+
+    def targets(self, y: np.ndarray, units: int, dtype: Any) -> np.ndarray:
+        """What the loss compares outputs with: one-hot rows, a 0/1 column, or regression values."""
+        if self.task != "classification":
+            return np.asarray(y, dtype=dtype)
+        labels = np.asarray(y, dtype=np.int64)
+        if units == 1:
+            return labels.astype(dtype)[:, None]
+        return np.eye(units, dtype=dtype)[labels]
 
     def split(self, which: str) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of 'train', 'val' or 'test'; DataError-free callers check for None first."""

@@ -23,13 +23,12 @@ gives inf, and the caller decides what a non-finite value means (the toy data se
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, closest
 
 MAX_LENGTH = 500
 MAX_DEPTH = 50
@@ -126,11 +125,6 @@ def _allowed(variables: Sequence[str]) -> str:
         f"allowed: numbers, {names}, pi, e, + - * / ** %, comparisons < <= > >= == !=, "
         f"parentheses and the functions {', '.join(FUNCTIONS)}"
     )
-
-
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -281,7 +275,7 @@ class _Compiler:
         names = [*self.variables, *CONSTANTS, *FUNCTIONS]
         raise DataError(
             f"expression {_short(self.text)}: unknown name '{ident}' at column "
-            f"{node.col_offset + 1}{_suggest(ident, names)}; {_allowed(self.variables)}"
+            f"{node.col_offset + 1}{closest(ident, names)}; {_allowed(self.variables)}"
         )
 
     def binop(self, node: ast.BinOp, depth: int) -> Node:
@@ -343,7 +337,7 @@ class _Compiler:
                 raise self.fail(node, f"calling '{fname}'", f"'{fname}' is not a function")
             raise DataError(
                 f"expression {_short(self.text)}: unknown function '{fname}' at column "
-                f"{node.col_offset + 1}{_suggest(fname, list(FUNCTIONS))}; "
+                f"{node.col_offset + 1}{closest(fname, list(FUNCTIONS))}; "
                 f"allowed functions: {', '.join(FUNCTIONS)}"
             )
         if node.keywords:

@@ -27,13 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.data.base import Dataset
-from nnlab.errors import DataError
+from ..errors import DataError
+from . import catalog
+from .base import Dataset
 
 ProgressFn = Callable[[str, int, int | None], None]
 PathLike = str | os.PathLike[str]
 
-DATASETS = ("mnist", "fashion_mnist")
+DATASETS = catalog.names(kind="mnist")
 TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
 # The four files, by role; both datasets use the same names.

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..errors import DataError
-from .base import Dataset, holdout
-
-if TYPE_CHECKING:
-    from ..config import DataConfig
+from .base import Dataset, DataSpec, holdout
 
 SAMPLE_FIELDS = ("x", "y", "labels")
 
@@ -36,7 +33,7 @@ def _rows(value: Any) -> list[list[float]]:
     return [v if isinstance(v, list) else [v] for v in value]
 
 
-def check(d: DataConfig) -> None:
+def check(d: DataSpec) -> None:
     """Config-time checks of ``data.x``/``y``/``labels`` (raises `fail` errors with the key)."""
     if d.name != "samples":
         return
@@ -75,7 +72,7 @@ def check(d: DataConfig) -> None:
                        f"{max(labels) + 1} classes, got classes: {d.classes}")
 
 
-def load(d: DataConfig, rng: np.random.Generator, dtype: Any = np.float32) -> Dataset:
+def load(d: DataSpec, rng: np.random.Generator, dtype: Any = np.float32) -> Dataset:
     """The samples of ``d`` as a `Dataset` (regression with ``y``, classification with labels)."""
     check(d)
     x = np.asarray(_rows(d.x), dtype=dtype)

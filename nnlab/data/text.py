@@ -26,18 +26,15 @@ embedding row per word (``nnlab embed``). ``Dataset.info`` has ``vocab`` and ``c
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .base import Dataset, holdout
+from ..errors import closest
+from .base import Dataset, DataSpec, holdout
 from .samples import fail
-
-if TYPE_CHECKING:
-    from ..config import DataConfig
 
 CORPORA_DIR = Path(__file__).parent / "corpora"
 TEXT_FIELDS = ("text", "corpus", "pairs")
@@ -51,7 +48,7 @@ def corpora() -> list[str]:
     return sorted(p.stem for p in CORPORA_DIR.glob("*.txt"))
 
 
-def check(d: DataConfig) -> None:
+def check(d: DataSpec) -> None:
     """Config-time checks of the text fields (raises errors carrying the config key)."""
     if d.name != "text":
         return
@@ -61,9 +58,8 @@ def check(d: DataConfig) -> None:
                    f"(shipped: {', '.join(corpora())}) or path (a .txt file); got "
                    f"{', '.join(given) or 'none'}")
     if d.corpus is not None and d.corpus not in corpora():
-        hint = difflib.get_close_matches(d.corpus, corpora(), n=1)
         raise fail(["data", "corpus"], f"no shipped corpus '{d.corpus}'"
-                   f"{f' (did you mean {hint[0]!r}?)' if hint else ''}; available: "
+                   f"{closest(d.corpus, corpora())}; available: "
                    f"{', '.join(corpora())}, or give data.path to your own .txt file")
     for i, pair in enumerate(d.pairs or []):
         if len(pair) < 2:
@@ -71,7 +67,7 @@ def check(d: DataConfig) -> None:
                        "word, e.g. [i, like]")
 
 
-def read_corpus(d: DataConfig) -> tuple[str, str]:
+def read_corpus(d: DataSpec) -> tuple[str, str]:
     """(text, where it came from) for ``data.text``, ``data.corpus`` or ``data.path``."""
     if d.text is not None:
         return d.text, "data.text"
@@ -144,16 +140,15 @@ def _one_hot_rows(n: int, v: int, rows: np.ndarray, cols: np.ndarray, dtype: Any
     return x
 
 
-def _explicit(d: DataConfig, vocab: list[str], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+def _explicit(d: DataSpec, vocab: list[str], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
     index = {w: i for i, w in enumerate(vocab)}
     rows, cols, y = [], [], []
     for i, pair in enumerate(d.pairs or []):
         for j, word in enumerate(pair):
             w = str(word).lower()
             if w not in index:
-                hint = difflib.get_close_matches(w, vocab, n=1)
                 raise fail(["data", "pairs", i, j], f"'{word}' is not in the vocabulary"
-                           f"{f' (did you mean {hint[0]!r}?)' if hint else ''}; words: "
+                           f"{closest(w, vocab)}; words: "
                            f"{', '.join(vocab[:12])}{' …' if len(vocab) > 12 else ''}")
             if j < len(pair) - 1:
                 rows.append(i)
@@ -165,7 +160,7 @@ def _explicit(d: DataConfig, vocab: list[str], dtype: Any) -> tuple[np.ndarray, 
     return x, np.asarray(y, dtype=np.int64)
 
 
-def load(d: DataConfig, rng: np.random.Generator, dtype: Any = np.float32) -> Dataset:
+def load(d: DataSpec, rng: np.random.Generator, dtype: Any = np.float32) -> Dataset:
     """The corpus of ``d`` as CBOW / skip-gram samples (see the module doc)."""
     check(d)
     text, source = read_corpus(d)

@@ -54,29 +54,20 @@ Bit / arithmetic tasks:
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any, cast
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, closest
+from . import catalog
 from .base import Dataset, holdout
 from .expr import Expr, compile_expr
 
-REGRESSION_1D: tuple[str, ...] = (
-    "sine",
-    "parabola",
-    "abs",
-    "linear",
-    "cubic",
-    "hard",
-    "nielsen",
-    "expr",
-)
-CLASSIFICATION_2D: tuple[str, ...] = ("xor", "circles", "moons", "spiral", "blobs")
-BIT_TASKS: tuple[str, ...] = ("sum", "parity")
-TOY_NAMES: tuple[str, ...] = REGRESSION_1D + CLASSIFICATION_2D + BIT_TASKS
+REGRESSION_1D: tuple[str, ...] = catalog.names(family="function")
+CLASSIFICATION_2D: tuple[str, ...] = catalog.names(family="points")
+BIT_TASKS: tuple[str, ...] = catalog.names(family="bits")
+TOY_NAMES: tuple[str, ...] = catalog.names(kind="toy")
 
 #: f(x) of the built-in 1-D regression sets, in :mod:`nnlab.data.expr` syntax.
 FORMULAS: dict[str, str] = {
@@ -112,9 +103,8 @@ XOR_MARGIN = 0.1
 
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or name not in TOY_NAMES:
-        match = difflib.get_close_matches(str(name), TOY_NAMES, n=1, cutoff=0.5)
-        hint = f" (did you mean '{match[0]}'?)" if match else ""
-        raise DataError(f"unknown toy dataset '{name}'{hint}; valid: {', '.join(TOY_NAMES)}")
+        raise DataError(f"unknown toy dataset '{name}'{closest(name, TOY_NAMES)}; valid: "
+                        f"{', '.join(TOY_NAMES)}")
     return name
 
 
@@ -136,14 +126,8 @@ def _check_bits(bits: Any) -> int:
 
 def default_n(name: str, *, bits: int = DEFAULT_BITS) -> int:
     """Number of samples ``make_toy(name)`` draws when ``n`` is None (parity: 2^bits)."""
-    name = _check_name(name)
-    if name in REGRESSION_1D:
-        return 200
-    if name in CLASSIFICATION_2D:
-        return 400
-    if name == "sum":
-        return 500
-    return 2 ** _check_bits(bits)
+    n = catalog.SOURCES[_check_name(name)].default_n
+    return n if n is not None else 2 ** _check_bits(bits)
 
 
 def make_toy(

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
@@ -37,11 +36,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
-from .config import CLASSIFICATION_DATA, diff
-from .errors import NnlabError
-from .network import Network
-from .registry import closest
-from .runs import CONFIG, atomic_write, find_run, read_metrics, read_summary
+from ..config import diff
+from ..core.network import Network
+from ..data import catalog
+from ..errors import NnlabError, closest
+from ..files import atomic_write
+from ..runs.rundir import RunDir
 
 KINDS = ("curves", "fit", "boundary", "speed", "weights")
 DPI = 100
@@ -98,16 +98,12 @@ def _save(fig: Figure, path: str | Path) -> Path:
 
 def _run_config(run: Path) -> dict[str, Any]:
     """The run's resolved config as a plain dict (comments and overrides header ignored)."""
-    data = yaml.safe_load((run / CONFIG).read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
+    return RunDir(run).config_dict()
 
 
 def _checkpoint(run: Path) -> Path | None:
-    for name in ("best", "last"):
-        path = run / "checkpoints" / f"{name}.npz"
-        if path.is_file():
-            return path
-    return None
+    kind = RunDir(run).newest_checkpoint()
+    return None if kind is None else RunDir(run).checkpoint_path(kind)
 
 
 def _n_inputs(run: Path) -> int | None:
@@ -160,12 +156,12 @@ def _auto_log(values: np.ndarray) -> bool:
 
 def run_info(run: str | Path) -> dict[str, Any]:
     """What decides which kinds apply: task, input size, hidden layers, data name."""
-    run = find_run(run)
+    run = RunDir.open(run).path
     cfg = _run_config(run)
     data_name = (cfg.get("data") or {}).get("name", "sine")
     hidden = (cfg.get("model") or {}).get("hidden", [])
-    task = (read_summary(run).get("data") or {}).get("task") or (
-        "classification" if data_name in CLASSIFICATION_DATA else "regression")
+    task = (RunDir(run).summary_or_empty().get("data") or {}).get("task") or catalog.task_of(
+        data_name, has_labels=(cfg.get("data") or {}).get("labels") is not None)
     return {"run": run, "config": cfg, "data": data_name, "task": task,
             "inputs": _n_inputs(run), "hidden": len(hidden or [])}
 
@@ -213,10 +209,10 @@ def plot_run(run: str | Path, kinds: Sequence[str] | None = None, out: str | Pat
     run = info["run"]
     chosen = ([k for k in KINDS if _why_not(k, info) is None] if kinds is None
               else _check_kinds(kinds, info))
-    out = Path(out) if out is not None else run / "plots"
+    out = Path(out) if out is not None else RunDir(run).plots_dir
     exp = None
     if {"fit", "boundary"} & set(chosen):
-        from .experiment import load_run
+        from ..runs.training import load_run
 
         exp = load_run(run, _checkpoint_name(run))
     written = []
@@ -290,10 +286,10 @@ def plot_curves(runs: Sequence[str | Path] | str | Path, out: str | Path, *,
     """
     if isinstance(runs, (str, Path)):
         runs = [runs]
-    runs = [find_run(r) for r in runs]
+    runs = [RunDir.open(r).path for r in runs]
     if not runs:
         raise NnlabError("no runs to plot")
-    records = [read_metrics(r) for r in runs]
+    records = [RunDir(r).read_metrics() for r in runs]
     for run, recs in zip(runs, records):
         if not recs:
             raise NnlabError(f"{run}: no metrics yet (metrics.jsonl is empty); train it first")
@@ -310,7 +306,7 @@ def plot_curves(runs: Sequence[str | Path] | str | Path, out: str | Path, *,
     panels = [("loss", f"loss ({loss_name})")] + (
         [("accuracy", "accuracy")] if classification else [])
     last = max(max(r["epoch"] for r in recs) for recs in records) or 1
-    summary = read_summary(runs[0])
+    summary = RunDir(runs[0]).summary_or_empty()
     with rc_context(STYLE):
         if single:
             title, lines = _title(f"{runs[0].name}: {summary.get('network', '')}",
@@ -380,15 +376,15 @@ def plot_speed(run: str | Path, out: str | Path) -> Path:
     Falls back to ‖∂C/∂Wˡ‖ for a layer without bias. The norms were measured on the run's probe
     samples (the first ``train.probe_size`` training samples).
     """
-    run = find_run(run)
-    records = read_metrics(run)
+    run = RunDir.open(run).path
+    records = RunDir(run).read_metrics()
     if not records or "grad_norm_b" not in records[0]:
         raise NnlabError(f"{run}: no gradient norms in metrics.jsonl; train the run first")
     n_hidden = len(records[0]["grad_norm_b"]) - 1
     if n_hidden < 1:
         raise NnlabError(f"{run}: speed needs hidden layers; this run has none")
     cfg = _run_config(run)
-    n_train = (read_summary(run).get("data") or {}).get("train")
+    n_train = (RunDir(run).summary_or_empty().get("data") or {}).get("train")
     probe = (cfg.get("train") or {}).get("probe_size", 1000)
     probe = min(probe, n_train) if n_train else probe
     epochs = _series(records, "epoch")
@@ -431,9 +427,9 @@ def _none_nan(v: Any) -> float:
 def _experiment(source: Any) -> Any:
     """An `Experiment` from a run directory (best weights) or an Experiment as is."""
     if isinstance(source, (str, Path)):
-        from .experiment import load_run
+        from ..runs.training import load_run
 
-        run = find_run(source)
+        run = RunDir.open(source).path
         return load_run(run, _checkpoint_name(run))
     return source
 
@@ -621,8 +617,8 @@ def plot_weights(source: Network | str | Path, out: str | Path, *,
     if isinstance(source, Network):
         net, name = source, None
     else:
-        run = find_run(source)
-        net, name = Network.load(run / "checkpoints" / f"{_checkpoint_name(run)}.npz"), run.name
+        run = RunDir.open(source).path
+        net, name = Network.load(RunDir(run).checkpoint_path(_checkpoint_name(run))), run.name
     w = np.asarray(net.layers[0].W, dtype=float)
     if w.shape[0] != MNIST_SIDE ** 2:
         raise NnlabError(f"weights needs a network with 784 inputs (28×28 images); "

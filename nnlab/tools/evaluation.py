@@ -6,7 +6,7 @@
     columns, rows = predict_run("runs/sine-…", [[0.5], [1.0]])
 
 The network is rebuilt from the run's ``config.yaml`` and the weights of ``checkpoints/best.npz``
-or ``last.npz`` (`nnlab.experiment.load_run`). ``loss`` is reported as training records it:
+or ``last.npz`` (`nnlab.runs.training.load_run`). ``loss`` is reported as training records it:
 the data loss plus the L2 term (λ/2n)Σw² when ``regularization.l2`` > 0, so evaluating the best
 checkpoint on ``val`` reproduces ``summary.json``'s best ``val_loss``; ``data_loss`` and
 ``l2_penalty`` give the two parts. Regression metrics are about the residual r = a − t:
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -27,13 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataError, NnlabError
-from .experiment import Experiment, load_run
-from .runs import atomic_write, find_run, load_npz, write_json
-from .training import l2_penalty, score, targets
+from ..core.metrics import l2_penalty, score
+from ..errors import DataError, NnlabError
+from ..files import atomic_write, write_json
+from ..runs.experiment import Experiment
+from ..runs.rundir import CHECKPOINTS, RunDir
+from ..runs.training import load_run
 
 SPLITS = ("train", "val", "test")
-CHECKPOINTS = ("best", "last")
 NPY_MAGIC = b"\x93NUMPY"
 
 
@@ -50,15 +50,12 @@ def open_run(run: str | Path, checkpoint: str = "best",
     """`load_run` with the checkpoint name checked, plus what the checkpoint says about itself:
     ``{"run_dir", "checkpoint", "epoch"}`` (the epoch when recorded)."""
     check_checkpoint(checkpoint)
-    run_dir = find_run(run)
-    exp = load_run(run_dir, checkpoint, overrides)
-    meta: dict[str, Any] = {"run_dir": str(run_dir), "checkpoint": checkpoint}
-    data = load_npz(run_dir / "checkpoints" / f"{checkpoint}.npz")
-    if "state" in data:
-        try:
-            meta["epoch"] = int(json.loads(str(data["state"]))["epoch"])
-        except (ValueError, KeyError, TypeError):
-            pass
+    rd = RunDir.open(run)
+    exp = load_run(rd.path, checkpoint, overrides)
+    meta: dict[str, Any] = {"run_dir": str(rd.path), "checkpoint": checkpoint}
+    state = rd.train_state(checkpoint)
+    if state is not None and isinstance(state.get("epoch"), int):
+        meta["epoch"] = state["epoch"]
     return exp, meta
 
 
@@ -96,7 +93,7 @@ def evaluate(exp: Experiment, split: str) -> dict[str, Any]:
     classification = d.task == "classification"
     l2 = exp.config.regularization.l2
     penalty = l2_penalty(net, l2, len(d.x_train))
-    t = targets(d, y, net.layers[-1].units, net.dtype)
+    t = d.targets(y, net.layers[-1].units, net.dtype)
     x = np.asarray(x, net.dtype)
     scored = score(net, exp.loss, x, t, classification=classification, penalty=penalty)
     out: dict[str, Any] = {

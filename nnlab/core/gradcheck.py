@@ -31,23 +31,19 @@ nothing; such entries are counted as ``kinks`` and reported separately instead o
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..errors import NnlabError
 from . import activations, losses
 from .activations import Activation
-from .config import Config
-from .errors import NnlabError
-from .evaluation import open_run
-from .experiment import Experiment, build
 from .layers import Dense
 from .losses import Loss
+from .metrics import l2_penalty
 from .network import Network
-from .training import l2_penalty, targets
 
 H = 1e-6
 TOL = 1e-6
@@ -274,43 +270,6 @@ def check_network(
     return checks
 
 
-def check_experiment(exp: Experiment, settings: Settings | None = None,
-                     target: str = "config") -> Report:
-    """Check the experiment's network (a float64 copy) on ``samples`` random training samples,
-    with its loss and its L2 term."""
-    s = settings or Settings()
-    d = exp.dataset
-    n_train = len(d.x_train)
-    pick = np.random.default_rng(np.random.SeedSequence(s.seed).spawn(2)[0])
-    idx = np.sort(pick.choice(n_train, min(s.samples, n_train), replace=False))
-    net = exp.network.astype(np.float64)
-    x = np.asarray(d.x_train[idx], dtype=np.float64)
-    t = targets(d, d.y_train[idx], net.layers[-1].units, np.float64)
-    l2 = exp.config.regularization.l2
-    checks = check_network(net, exp.loss, x, t, l2=l2, n_train=n_train, settings=s)
-    info = {"network": repr(exp.network), "loss": repr(exp.loss), "l2": l2,
-            "n_train": n_train, "samples": len(idx), "dtype": "float64",
-            "dropout": "off" if any(layer.dropout for layer in net.layers) else "none"}
-    return Report(target, checks, s, info)
-
-
-def check_config(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
-                 settings: Settings | None = None) -> Report:
-    """Check the network a config builds, at its initial weights."""
-    exp = build(cfg, overrides)
-    target = str(cfg) if isinstance(cfg, (str, Path)) else "config"
-    return check_experiment(exp, settings, target)
-
-
-def check_run(run: str | Path, checkpoint: str = "best", overrides: Sequence[str] = (),
-              settings: Settings | None = None) -> Report:
-    """Check a trained network at the weights of its ``best`` or ``last`` checkpoint."""
-    exp, meta = open_run(run, checkpoint, overrides)
-    report = check_experiment(exp, settings, str(run))
-    report.info = {"checkpoint": checkpoint, "epoch": meta.get("epoch"), **report.info}
-    return report
-
-
 # --------------------------------------------------------------------------- components
 
 # Extra parameter values checked besides the defaults (other code paths).
@@ -432,5 +391,5 @@ def check_components(settings: Settings | None = None) -> Report:
     return Report("components", checks, s, {"dtype": "float64"})
 
 
-__all__ = ["Settings", "TensorCheck", "Report", "compare", "check_network", "check_experiment",
-           "check_config", "check_run", "check_components", "kink_sides", "noise_floor", "H", "TOL"]
+__all__ = ["Settings", "TensorCheck", "Report", "compare", "check_network", "check_components",
+           "kink_sides", "noise_floor", "H", "TOL"]

@@ -7,20 +7,13 @@ a message naming the closest valid name or parameter.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from .errors import ConfigError
+from ..errors import ConfigError, closest
 
 T = TypeVar("T")
-
-
-def closest(word: str, choices: list[str]) -> str:
-    """' (did you mean X?)' for the closest choice, or '' when nothing is close."""
-    match = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.5)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 class Component:

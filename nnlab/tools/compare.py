@@ -23,15 +23,15 @@ from typing import Any
 
 import yaml
 
-from .config import Config, diff, resolve
-from .errors import NnlabError
-from .runs import CONFIG, is_run_dir, read_metrics, read_summary
+from ..config import Config, diff, resolve
+from ..errors import NnlabError
+from ..files import jsonable
+from ..runs.rundir import RunDir
 
 SWEEP_FILE = "sweep.json"
 METRICS = ("loss", "val_loss", "accuracy", "val_accuracy")
 STAMP = re.compile(r"-(\d{8}-\d{6})-[0-9a-f]{6}$")
 SPARK = "▁▂▃▄▅▆▇█"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MISSING = object()
 
 
@@ -47,11 +47,7 @@ class RunInfo:
     @property
     def config(self) -> dict[str, Any]:
         if self._config is None:
-            try:
-                data = yaml.load((self.path / CONFIG).read_text(encoding="utf-8"), Loader=_Loader)
-            except (OSError, yaml.YAMLError):
-                data = None
-            self._config = data if isinstance(data, dict) else {}
+            self._config = RunDir(self.path).config_dict()
         return self._config
 
     @property
@@ -65,7 +61,8 @@ class RunInfo:
         m = STAMP.search(self.path.name)
         if m:
             return datetime.strptime(m.group(1), "%Y%m%d-%H%M%S").replace(tzinfo=timezone.utc)
-        return datetime.fromtimestamp((self.path / CONFIG).stat().st_mtime, timezone.utc)
+        return datetime.fromtimestamp(RunDir(self.path).file(RunDir.CONFIG).stat().st_mtime,
+                                      timezone.utc)
 
 
 def is_sweep_dir(path: str | Path) -> bool:
@@ -74,11 +71,7 @@ def is_sweep_dir(path: str | Path) -> bool:
 
 def read_run(path: str | Path, name: str | None = None) -> RunInfo:
     path = Path(path)
-    try:
-        summary = read_summary(path)
-    except (OSError, ValueError):
-        summary = {}
-    return RunInfo(path, name or path.name, summary if isinstance(summary, dict) else {})
+    return RunInfo(path, name or path.name, RunDir(path).summary_or_empty())
 
 
 def collect(paths: Iterable[str | Path]) -> tuple[list[RunInfo], list[Path]]:
@@ -94,19 +87,19 @@ def collect(paths: Iterable[str | Path]) -> tuple[list[RunInfo], list[Path]]:
         if not p.exists():
             raise NnlabError(f"{p}: no such file or directory; pass run directories or a folder "
                              "of runs such as runs/")
-        if is_run_dir(p):
+        if RunDir.is_run(p):
             runs.append(read_run(p))
             continue
         children = _subdirs(p) if p.is_dir() else []
-        if not (is_sweep_dir(p) or any(is_run_dir(c) or is_sweep_dir(c) for c in children)):
+        if not (is_sweep_dir(p) or any(RunDir.is_run(c) or is_sweep_dir(c) for c in children)):
             skipped.append(p)
             continue
         for child in children:
-            if is_run_dir(child):
+            if RunDir.is_run(child):
                 runs.append(read_run(child))
             elif is_sweep_dir(child):
                 for trial in _subdirs(child):
-                    if is_run_dir(trial):
+                    if RunDir.is_run(trial):
                         runs.append(read_run(trial, f"{child.name}/{trial.name}"))
                     else:
                         skipped.append(trial)
@@ -288,11 +281,7 @@ def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
 
 def to_json(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     """A JSON list of objects (keys in column order); NaN/inf as null."""
-    return json.dumps([{c: _finite(row.get(c)) for c in columns} for row in rows], indent=1)
-
-
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
+    return json.dumps(jsonable([{c: row.get(c) for c in columns} for row in rows]), indent=1)
 
 
 def format_value(value: Any) -> str:
@@ -321,21 +310,18 @@ def show_run(path: str | Path) -> dict[str, Any]:
     """Everything ``runs show`` displays: summary, overrides, config diff vs the built-in
     defaults (``run.*`` left out) and the per-epoch ``loss``/``val_loss`` curves."""
     path = Path(path)
-    if not path.is_dir():
-        raise NnlabError(f"{path}: no such run directory; list runs with `nnlab runs list`")
-    if not is_run_dir(path):
-        hint = ("it is a sweep folder; compare its trials with `nnlab runs compare "
-                f"{path}`" if is_sweep_dir(path) else f"no {CONFIG}")
-        raise NnlabError(f"{path}: not an nnlab run ({hint})")
+    if path.is_dir() and not RunDir.is_run(path) and is_sweep_dir(path):
+        raise NnlabError(f"{path}: not an nnlab run (it is a sweep folder; compare its trials "
+                         f"with `nnlab runs compare {path}`)")
+    rd = RunDir.open(path)
     run = read_run(path)
     defaults = resolve(Config()).to_dict()
     changed = [{"key": k, "default": a, "value": b} for k, (a, b) in
                diff(defaults, run.config).items() if not k.startswith("run.")]
     overrides = run.summary.get("overrides")
     if overrides is None:
-        lines = (path / CONFIG).read_text(encoding="utf-8").splitlines()
-        overrides = [ln[len("# --set "):] for ln in lines if ln.startswith("# --set ")]
-    records = read_metrics(path)
+        overrides = rd.overrides()
+    records = rd.read_metrics()
     curves = {k: [r.get(k) for r in records] for k in ("loss", "val_loss")
               if any(r.get(k) is not None for r in records)}
     return {"run": str(path), "status": run.status, "started": run.started.isoformat(),

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import CheckpointError
+from ..files import load_npz, save_npz
 from . import activations, initializers
-from .errors import CheckpointError
 from .layers import Dense
 from .losses import Loss
 
@@ -162,8 +163,6 @@ class Network:
 
     def save(self, path: str | Path) -> None:
         """Write weights and architecture to an ``.npz`` (atomically)."""
-        from .runs import save_npz
-
         save_npz(path, self.to_arrays())
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -181,8 +180,6 @@ class Network:
     @classmethod
     def load(cls, path: str | Path) -> Network:
         """A network saved by `save` (or any nnlab checkpoint with an architecture)."""
-        from .runs import load_npz
-
         data = load_npz(path)
         if "architecture" not in data:
             raise CheckpointError(f"{path}: no architecture stored; load it through its run "

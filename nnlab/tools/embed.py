@@ -7,14 +7,13 @@ cos(u, v) = u·v / (‖u‖ ‖v‖), in [−1, 1].
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .errors import NnlabError
-from .experiment import load_run
+from ..errors import NnlabError, closest
+from ..runs.training import load_run
 
 
 @dataclass
@@ -39,9 +38,8 @@ class Embeddings:
         w = word.lower()
         if w in self.vocab:
             return self.vocab.index(w)
-        hint = difflib.get_close_matches(w, self.vocab, n=3)
-        near = f"; did you mean {', '.join(hint)}?" if hint else ""
-        raise NnlabError(f"'{word}' is not in the vocabulary ({len(self.vocab)} words){near}")
+        raise NnlabError(f"'{word}' is not in the vocabulary ({len(self.vocab)} words)"
+                         f"{closest(w, self.vocab, n=3)}")
 
     def unit(self) -> np.ndarray:
         """Rows scaled to length 1 (zero rows stay zero)."""

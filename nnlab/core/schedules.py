@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CheckpointError
+from ..errors import CheckpointError
 from .registry import Component, Registry
 
 SCHEDULES: Registry[Schedule] = Registry("schedule")

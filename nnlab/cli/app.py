@@ -4,28 +4,54 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from .. import __version__
 from ..errors import NnlabError
-from ..runs import number
+from ..runs.format import number
+from ..version import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 app = typer.Typer(
     help="Train and study NumPy neural networks described by YAML experiment files.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    rich_markup_mode=None,  # plain click help: rich's help costs more than importing NumPy
 )
-config_app = typer.Typer(help="Inspect experiment configs.", no_args_is_help=True)
-app.add_typer(config_app, name="config")
-data_app = typer.Typer(help="Download, verify and locate datasets (MNIST, Fashion-MNIST).",
-                       no_args_is_help=True)
-app.add_typer(data_app, name="data")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+
+def group(name: str, help: str) -> typer.Typer:
+    """A group of subcommands (``nnlab runs …``), plain help like the app's."""
+    sub = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+config_app = group("config", "Inspect experiment configs.")
+data_app = group("data", "Download, verify and locate datasets (MNIST, Fashion-MNIST).")
+
+
+
+class _LazyConsole:
+    """A rich `Console` made on first use, so ``nnlab --help`` never imports rich's console."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False)
+        return getattr(self._console, name)
+
+
+out: Console = _LazyConsole(stderr=False)  # type: ignore[assignment]
+err: Console = _LazyConsole(stderr=True)  # type: ignore[assignment]
 
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", "-s", help="Override a config field: KEY.PATH=VALUE (VALUE parsed as YAML). "
@@ -55,12 +81,18 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=version_ca
     """nnlab: YAML-described NumPy networks trained from the command line into run directories."""
 
 
+def simple_table(*columns: str) -> Table:
+    """A table with a rule under the header and no frame (the house style of nnlab's tables)."""
+    from rich import box
+    from rich.table import Table
 
-
+    return Table(*columns, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
 
 
 def show(renderable: Any, console: Console | None = None) -> None:
     """Print at the terminal's width, or unfolded (no wrapping) when output is not a terminal."""
+    from rich.console import Console
+
     console = console or out
     if not console.is_terminal:
         console = Console(file=console.file, width=2000, highlight=False)
@@ -68,6 +100,7 @@ def show(renderable: Any, console: Console | None = None) -> None:
 
 
 def summary_table(summary: dict[str, Any]) -> Table:
+    from rich.table import Table
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()

@@ -28,8 +28,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -40,11 +38,13 @@ from typing import Any
 import numpy as np
 import yaml
 
+from ..config import load_config, load_yaml, resolve
+from ..data import catalog
+from ..errors import ConfigError, NnlabError, closest
+from ..files import write_json
+from ..runs.rundir import RunDir
+from ..runs.signals import on_signals
 from . import compare
-from .config import MNIST_NAMES, load_config, load_yaml, resolve
-from .errors import CheckpointError, ConfigError, NnlabError
-from .registry import closest
-from .runs import create_run_dir, is_run_dir, load_npz, read_summary, write_json
 
 SWEEP_FILE = compare.SWEEP_FILE
 SPEC_KEYS = ("base", "name", "metric", "repeat", "seeds", "grid", "random", "trials", "seed",
@@ -370,7 +370,7 @@ def _check_metric(metric: str | None, cfg: Any) -> str:
     """The metric to rank trials by; default: the base config's ``train.monitor``."""
     if metric is None:
         return cfg.train.monitor
-    has_val = cfg.data.val_split > 0 or cfg.data.name in MNIST_NAMES
+    has_val = cfg.data.val_split > 0 or catalog.always_validates(cfg.data.name)
     names = ["loss", *(["accuracy"] if cfg.task == "classification" else [])]
     names += [f"val_{m}" for m in names] if has_val else []
     base = metric.split(".", 1)[1] if metric.startswith(("best.", "final.")) else metric
@@ -385,12 +385,12 @@ def _check_metric(metric: str | None, cfg: Any) -> str:
 
 @dataclass
 class _Running:
-    """A trial's subprocess, its stdout file, its folders before the start, signals sent."""
+    """A trial's subprocess, its folders before the start, what it resumes, signals sent."""
 
     trial: Trial
     proc: subprocess.Popen
-    out: Any
     before: set[str]
+    resume: Path | None
     signalled: int = 0
 
 
@@ -470,8 +470,8 @@ class SweepRun:
         env = _child_env(jobs)
         stops = [0]
         running: list[_Running] = []
-        with _lock(self.path), _signals(lambda: stops.__setitem__(0, stops[0] + 1),
-                                        handle_signals):
+        with _lock(self.path), on_signals(lambda signum: stops.__setitem__(0, stops[0] + 1),
+                                          handle_signals):
             try:
                 while (todo and not stops[0]) or running:
                     while todo and len(running) < jobs and not stops[0]:
@@ -497,7 +497,6 @@ class SweepRun:
                 for job in running:  # only after an unexpected error
                     job.proc.kill()
                     job.proc.wait()
-                    job.out.close()
                     job.trial.status = "interrupted"
                 self._tidy_logs()
                 self.save()
@@ -506,27 +505,22 @@ class SweepRun:
 
     def _launch(self, trial: Trial, resume: Path | None, env: dict[str, str]) -> _Running:
         before = {d.name for d in trial_dirs(self.path, trial.id)}
-        out = tempfile.TemporaryFile()  # closed in _finished
         with open(self.path / f"{trial.id}.log", "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "nnlab.cli", *self.train_args(trial, resume), "--json"],
-                stdout=out, stderr=log, stdin=subprocess.DEVNULL, env=env,
+                [sys.executable, "-m", "nnlab.cli", *self.train_args(trial, resume)],
+                stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=env,
                 start_new_session=os.name == "posix")  # Ctrl-C reaches the trials via us
         trial.status, trial.returncode = "running", None
-        return _Running(trial, proc, out, before)
+        return _Running(trial, proc, before, resume)
 
     def _finished(self, job: _Running, stopping: bool) -> None:
         trial = job.trial
         trial.returncode = job.proc.returncode
-        run_dir: str | None = None
-        with contextlib.suppress(ValueError, KeyError, TypeError, IndexError):
-            job.out.seek(0)
-            lines = job.out.read().decode(errors="replace").strip().splitlines()
-            run_dir = Path(json.loads(lines[-1])["run_dir"]).name
-        job.out.close()
-        if run_dir is None:  # no JSON summary (a crash, or divergence): the trial's new folder
-            new = [d for d in trial_dirs(self.path, trial.id) if d.name not in job.before]
-            run_dir = new[-1].name if new else trial.run_dir
+        # the trial's run directory: the one it resumed, or the one it made; its summary.json
+        # (written by the trial itself) says how it ended
+        new = [d for d in trial_dirs(self.path, trial.id) if d.name not in job.before]
+        run_dir = job.resume.name if job.resume is not None else (
+            new[-1].name if new else trial.run_dir)
         trial.run_dir = run_dir
         summary = _summary(self.path / run_dir) if run_dir else {}
         status = summary.get("status")
@@ -548,7 +542,7 @@ class SweepRun:
 
     def runs(self) -> list[compare.RunInfo]:
         return [compare.read_run(self.path / t.run_dir, t.id) for t in self.trials
-                if t.run_dir and is_run_dir(self.path / t.run_dir)]
+                if t.run_dir and RunDir.is_run(self.path / t.run_dir)]
 
     def table(self) -> tuple[list[str], list[dict[str, Any]]]:
         """Compare rows of the trials (name = trial id), best first by the metric."""
@@ -613,8 +607,7 @@ def open_sweep(sweep: Sweep) -> SweepRun:
                 trial.status = old.get("status", "pending")
                 trial.returncode = old.get("returncode")
     else:
-        path = create_run_dir(sweep.runs_dir, sweep.name)
-        (path / "checkpoints").rmdir()  # create_run_dir is made for runs
+        path = RunDir.create(sweep.runs_dir, sweep.name, checkpoints=False).path
         run = SweepRun(sweep, path, _now())
     run.refresh()
     run.save()
@@ -625,26 +618,17 @@ def trial_dirs(sweep_dir: Path, trial_id: str) -> list[Path]:
     """Run directories of one trial (``t003-<time>-<id>``), oldest first."""
     prefix = f"{trial_id}-"
     dirs = [d for d in sweep_dir.iterdir() if d.name.startswith(prefix)
-            and _TRIAL_DIR.fullmatch(d.name[len(trial_id):]) and is_run_dir(d)]
+            and _TRIAL_DIR.fullmatch(d.name[len(trial_id):]) and RunDir.is_run(d)]
     return sorted(dirs, key=lambda d: (d.name[len(prefix):len(prefix) + 15],
                                        d.stat().st_mtime))
 
 
 def _summary(run_dir: Path) -> dict[str, Any]:
-    try:
-        s = read_summary(run_dir)
-    except (OSError, ValueError):
-        return {}
-    return s if isinstance(s, dict) else {}
+    return RunDir(run_dir).summary_or_empty()
 
 
 def _resumable(run_dir: Path) -> bool:
-    """True when ``last.npz`` holds an unfinished training state (`nnlab train --resume`)."""
-    try:
-        state = json.loads(str(load_npz(run_dir / "checkpoints" / "last.npz")["state"]))
-    except (CheckpointError, KeyError, ValueError):
-        return False
-    return state.get("stop_reason") not in ("completed", "early_stopping")
+    return RunDir(run_dir).resumable()
 
 
 def _now() -> str:
@@ -669,21 +653,6 @@ def _interrupt(proc: subprocess.Popen) -> None:
             proc.send_signal(signal.SIGINT)
         else:
             proc.terminate()
-
-
-@contextlib.contextmanager
-def _signals(on_signal: Callable[[], None], enabled: bool = True) -> Iterator[None]:
-    """Ctrl-C and SIGTERM call ``on_signal`` instead of raising (main thread only)."""
-    if not enabled or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = {s: signal.signal(s, lambda signum, frame: on_signal())
-           for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 @contextlib.contextmanager

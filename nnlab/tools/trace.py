@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import NnlabError
-from .experiment import Experiment
-from .training import l2_penalty, score, targets
+from ..core.metrics import l2_penalty, score
+from ..errors import NnlabError
+from ..runs.experiment import Experiment
 
 MAX_UNITS = 64
 MAX_SAMPLES = 20
@@ -65,7 +65,7 @@ def first_batch(exp: Experiment) -> tuple[np.ndarray, np.ndarray]:
         raise NnlabError(f"trace prints every sample, but the first batch has {bs} (at most "
                          f"{MAX_SAMPLES}); use --set train.batch_size={min(4, MAX_SAMPLES)}")
     x = np.asarray(d.x_train[:bs], dtype=net.dtype)
-    t = targets(d, d.y_train[:bs], net.layers[-1].units, net.dtype)
+    t = d.targets(d.y_train[:bs], net.layers[-1].units, net.dtype)
     return x, t
 
 
@@ -144,18 +144,3 @@ def trace(exp: Experiment, steps: int = 1) -> dict[str, Any]:
         out["steps"].append({"step": k + 1, "lr": float(lr), "loss": loss, "loss_after": after,
                              "output": output, "layers": layers})
     return out
-
-
-def to_jsonable(value: Any) -> Any:
-    """Arrays → nested lists, NaN/inf → None: `trace` output ready for ``json.dumps``."""
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value

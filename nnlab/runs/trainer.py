@@ -7,8 +7,7 @@ norm of ∂C/∂W and ∂C/∂b per layer on a fixed probe of training samples (
 learning", ‖δˡ‖ = ‖∂C/∂bˡ‖), and per hidden layer the fraction of dead units (f'(z) = 0 on every
 probe sample). Epoch 0 is the network at initialization.
 
-L2 regularization uses Nielsen's convention C = C₀ + (λ/2n) Σ w² with n the training-set size, so
-∂C/∂w = ∂C₀/∂w + (λ/n) w (biases are not regularized).
+L2 regularization uses Nielsen's convention C = C₀ + (λ/2n) Σ w² (`nnlab.core.metrics`).
 """
 
 from __future__ import annotations
@@ -22,59 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from .data import Dataset
-from .losses import Loss
-from .network import Network
-from .optimizers import Optimizer
-from .schedules import Schedule
-
-
-def dead_fraction(layer: Any) -> float | None:
-    """Fraction of the layer's units with f'(z) = 0 on every sample of its last forward pass.
-
-    Such a unit passes no gradient, so it cannot learn: a ReLU whose z ≤ 0 everywhere, or a
-    sigmoid saturated to exactly 0/1 in float32. Leaky ReLU units never die. None for softmax.
-    """
-    if layer.activation.name == "softmax":
-        return None
-    slope = layer.activation.backward(layer.z, layer.a, np.ones_like(layer.z))
-    return float(np.mean(np.all(slope == 0, axis=0)))
-
-
-def targets(dataset: Dataset, y: np.ndarray, units: int, dtype: Any) -> np.ndarray:
-    """What the loss compares outputs with: one-hot rows, a 0/1 column, or regression values."""
-    if dataset.task != "classification":
-        return np.asarray(y, dtype=dtype)
-    labels = np.asarray(y, dtype=np.int64)
-    if units == 1:
-        return labels.astype(dtype)[:, None]
-    return np.eye(units, dtype=dtype)[labels]
-
-
-def l2_penalty(network: Network, l2: float, n_train: int) -> float:
-    """(λ/2n) Σ w² over all weight matrices (Nielsen's convention; biases excluded)."""
-    if not l2:
-        return 0.0
-    # einsum stays single-threaded: vdot's threaded BLAS is slow on a busy machine
-    return 0.5 * l2 / n_train * sum(float(np.einsum("ij,ij->", w, w))
-                                    for w in network.weights())
-
-
-def score(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray, *,
-          classification: bool, penalty: float = 0.0, prefix: str = "") -> dict[str, float]:
-    """``{prefix}loss`` (plus the L2 ``penalty``) and, for classification, ``{prefix}accuracy``."""
-    z, a = network.outputs(x)
-    out = {f"{prefix}loss": float(loss.value(z, a, t, network.layers[-1].activation)) + penalty}
-    if classification:
-        out[f"{prefix}accuracy"] = accuracy(a, t)
-    return out
-
-
-def accuracy(a: np.ndarray, t: np.ndarray) -> float:
-    """Fraction right: argmax for several outputs, threshold ½ for one."""
-    if a.shape[1] == 1:
-        return float(np.mean((a[:, 0] > 0.5) == (t[:, 0] > 0.5)))
-    return float(np.mean(a.argmax(axis=1) == t.argmax(axis=1)))
+from ..core.losses import Loss
+from ..core.metrics import dead_fraction, l2_penalty, score
+from ..core.network import Network
+from ..core.optimizers import Optimizer
+from ..core.schedules import Schedule
+from ..data.base import Dataset
 
 
 @dataclass
@@ -136,11 +88,11 @@ class Trainer:
         units, dtype = self.network.layers[-1].units, self.network.dtype
         d = self.dataset
         self.x_train = np.asarray(d.x_train, dtype=dtype)
-        self.t_train = targets(d, d.y_train, units, dtype)
+        self.t_train = d.targets(d.y_train, units, dtype)
         self.x_val = self.t_val = None
         if d.x_val is not None and len(d.x_val):
             self.x_val = np.asarray(d.x_val, dtype=dtype)
-            self.t_val = targets(d, d.y_val, units, dtype)
+            self.t_val = d.targets(d.y_val, units, dtype)
         n = len(self.x_train)
         probe = min(self.probe_size, n)
         self.x_probe, self.t_probe = self.x_train[:probe], self.t_train[:probe]

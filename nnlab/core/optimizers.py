@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CheckpointError
+from ..errors import CheckpointError
 from .registry import Component, Registry
 
 OPTIMIZERS: Registry[Optimizer] = Registry("optimizer")

@@ -1,0 +1,93 @@
+"""Loading a config: YAML (or a mapping), then ``--set`` overrides, then validation.
+
+Every problem becomes one `ConfigError` line naming where it is —
+``configs/sine.yaml:12: optimizer.lr: expected a number > 0, got 'abc'`` or
+``--set optimizer.lr=abc: …``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ConfigError, closest
+from .checks import check
+from .overrides import apply_override, parse_override
+from .schema import Config
+from .source import Source
+from .yamlfile import read_yaml
+
+
+def load_config(
+    path: str | Path | None = None, overrides: Sequence[str] = (), data: Mapping | None = None
+) -> Config:
+    """Load, override and validate a config; ``path=None`` starts from the built-in default.
+
+    Raises `ConfigError` with ``file:line: key.path: problem`` for anything invalid.
+    """
+    if data is not None:
+        raw, src = copy.deepcopy(dict(data)), Source(None, {})
+    elif path is not None:
+        raw, lines = read_yaml(Path(path))
+        src = Source(str(path), lines)
+    else:
+        raw, src = {}, Source(None, {})
+    for text in overrides:
+        keys, value = parse_override(text)
+        if keys[0] == "optimizer" and "optimizer" not in raw:
+            raw["optimizer"] = dict(Config().optimizer)
+        apply_override(raw, keys, value, text)
+        src.overrides[tuple(keys)] = text
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as err:
+        raise _explain(err, raw, src) from None
+    check(cfg, src)
+    return cfg
+
+
+def _real_loc(raw: Any, loc: Sequence[Any]) -> list[Any]:
+    """Drop pydantic's union-member tags from an error location, keeping the user's key path."""
+    out, node = [], raw
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif not (i == len(loc) - 1 and isinstance(node, dict)):
+            continue
+        out.append(part)
+    return out
+
+
+def _explain(err: ValidationError, raw: Any, src: Source) -> ConfigError:
+    """One readable line for the first pydantic error."""
+    e = err.errors()[0]
+    loc = _real_loc(raw, e["loc"])
+    key = ".".join(map(str, loc)) or "config"
+    where = src.where(loc)
+    if e["type"] == "extra_forbidden":
+        parent = _section_fields(loc[:-1])
+        hint = closest(str(loc[-1]), parent)
+        return ConfigError(
+            f"{where}: unknown key '{key}'{hint}; valid keys here: {', '.join(parent)}"
+        )
+    msg = e["msg"].replace("Value error, ", "")
+    got = e.get("input")
+    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+    return ConfigError(f"{where}: {key}: {msg}{shown}")
+
+
+def _section_fields(loc: Sequence[Any]) -> list[str]:
+    model: Any = Config
+    for part in loc:
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None or not (isinstance(field.annotation, type)
+                                 and issubclass(field.annotation, BaseModel)):
+            return []
+        model = field.annotation
+    return list(model.model_fields)

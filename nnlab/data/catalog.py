@@ -1,0 +1,83 @@
+"""The one table of data sets: name, task, family, default size and the ``data.*`` fields each uses.
+
+Everything that needs to know about data sets by name — the config's checks and schema, the
+loader, plots, the CLI's help — asks this table instead of keeping its own list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Task = Literal["regression", "classification"]
+
+COMMON = ("name", "val_split")  # fields every data set uses
+
+
+@dataclass(frozen=True)
+class Source:
+    """One data set. ``task`` None: decided by the config (samples: ``labels`` or ``y``)."""
+
+    name: str
+    family: str            # function | points | bits | images | typed | text
+    task: Task | None
+    fields: tuple[str, ...]   # the data.* fields it reads besides name and val_split
+    default_n: int | None = None
+    summary: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``toy`` (generated from the seed), ``mnist`` (IDX files) or ``typed`` (in the config)."""
+        return {"images": "mnist", "typed": "typed", "text": "typed"}.get(self.family, "toy")
+
+
+_FN = ("n", "noise", "domain")
+_PTS = ("n", "noise")
+_MNIST = ("path", "split", "limit", "download")
+_TEXT = ("text", "corpus", "path", "mode", "window", "min_count", "pairs")
+
+SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source("sine", "function", "regression", _FN, 200, "sin(x)"),
+    Source("parabola", "function", "regression", _FN, 200, "x²"),
+    Source("abs", "function", "regression", _FN, 200, "|x|"),
+    Source("linear", "function", "regression", _FN, 200, "0.5x + 0.3"),
+    Source("cubic", "function", "regression", _FN, 200, "x³ − 2x"),
+    Source("hard", "function", "regression", _FN, 200, "tanh(5 sin(3x)): plateaus and jumps"),
+    Source("nielsen", "function", "regression", _FN, 200,
+           "0.2 + 0.4x² + 0.3x·sin(15x) + 0.05·cos(50x)"),
+    Source("expr", "function", "regression", (*_FN, "expr"), 200, "your expression in x"),
+    Source("xor", "points", "classification", _PTS, 400, "(x₁>0) XOR (x₂>0)"),
+    Source("circles", "points", "classification", _PTS, 400, "disk vs ring"),
+    Source("moons", "points", "classification", _PTS, 400, "two interleaving half circles"),
+    Source("spiral", "points", "classification", (*_PTS, "classes"), 400, "spiral arms"),
+    Source("blobs", "points", "classification", (*_PTS, "classes"), 400, "Gaussian blobs"),
+    Source("sum", "bits", "regression", _PTS, 500, "y = x₁ + x₂"),
+    Source("parity", "bits", "classification", ("bits", "noise"), None, "XOR of the bits"),
+    Source("mnist", "images", "classification", _MNIST, None, "handwritten digits, 28×28"),
+    Source("fashion_mnist", "images", "classification", _MNIST, None,
+           "Zalando's clothing images, 28×28"),
+    Source("samples", "typed", None, ("x", "y", "labels", "classes"), None,
+           "rows typed into the config"),
+    Source("text", "text", "classification", _TEXT, None, "word2vec pairs from a corpus"),
+)}
+
+NAMES: tuple[str, ...] = tuple(SOURCES)
+
+
+def names(family: str | None = None, kind: str | None = None) -> tuple[str, ...]:
+    """Data set names, optionally of one family or kind, in table order."""
+    return tuple(s.name for s in SOURCES.values()
+                 if (family is None or s.family == family) and (kind is None or s.kind == kind))
+
+
+def task_of(name: str, has_labels: bool = False) -> Task:
+    """The task of a data set; ``samples`` is classification when it was given labels."""
+    task = SOURCES[name].task if name in SOURCES else None
+    if task is None:
+        return "classification" if has_labels else "regression"
+    return task
+
+
+def always_validates(name: str) -> bool:
+    """True for data sets that come with their own validation split (MNIST's)."""
+    return name in SOURCES and SOURCES[name].kind == "mnist"

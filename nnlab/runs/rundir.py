@@ -1,0 +1,271 @@
+"""A run directory: the one place that knows its file names, checkpoint format and train state.
+
+Layout of ``runs/<name>-<UTC timestamp>-<id>/``::
+
+    config.yaml          the resolved config (every default and override filled in)
+    metrics.jsonl        one JSON object per epoch (epoch 0 = at initialization)
+    metrics.csv          the same, flattened, for spreadsheets
+    summary.json         best/final metrics, best epoch, stop reason, wall time, seed, versions
+    checkpoints/last.npz weights + optimizer/schedule state + epoch + RNG state
+    checkpoints/best.npz the same at the best epoch
+    train.log            start (network, data, seed), one line per epoch, how it ended
+    plots/               pictures drawn when the run ends
+
+A checkpoint holds the network's own arrays (``param/W1``, …, ``architecture``; see
+`Network.to_arrays`), the optimizer's (``opt/…``) and schedule's (``sched/…``) state and the
+loop's `TrainState` as JSON (``state``). Every file is replaced whole (`nnlab.files`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+
+from ..core.network import PARAM
+from ..errors import CheckpointError, NnlabError
+from ..files import atomic_write, load_npz, save_npz, to_json, write_json
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+CHECKPOINTS = ("best", "last")
+_SET = "# --set "
+
+
+class RunDir:
+    """The files of one run, by name; reading never creates anything."""
+
+    CONFIG, METRICS, METRICS_CSV, SUMMARY, LOG = (
+        "config.yaml", "metrics.jsonl", "metrics.csv", "summary.json", "train.log")
+    PLOTS, CHECKPOINT_DIR = "plots", "checkpoints"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunDir({str(self.path)!r})"
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    # ------------------------------------------------------------------ finding and making
+    @staticmethod
+    def is_run(path: str | Path) -> bool:
+        """True for a directory made by `nnlab train` (it has a config.yaml)."""
+        return (Path(path) / RunDir.CONFIG).is_file()
+
+    @classmethod
+    def open(cls, path: str | Path) -> RunDir:
+        """An existing run directory, or a one-line error saying what ``path`` is instead."""
+        path = Path(path)
+        if not path.is_dir():
+            raise NnlabError(f"{path}: no such run directory; list runs with `nnlab runs list`")
+        if not cls.is_run(path):
+            raise NnlabError(f"{path}: not an nnlab run (no {cls.CONFIG}); pass a directory "
+                             "made by `nnlab train`")
+        return cls(path)
+
+    @classmethod
+    def create(cls, runs_dir: str | Path, name: str, *, checkpoints: bool = True) -> RunDir:
+        """A new ``<runs_dir>/<name>-<YYYYmmdd-HHMMSS>-<6 hex>/``, never an existing one.
+
+        ``mkdir`` without ``exist_ok`` is atomic: two processes started in the same second get
+        different random ids, and on the (astronomically rare) clash the loser draws again.
+        """
+        runs_dir = Path(runs_dir)
+        try:
+            runs_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise NnlabError(f"{runs_dir}: cannot create the runs folder ({err.strerror}); "
+                             "choose another with --runs-dir or run.runs_dir") from None
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "run"
+        for _ in range(100):
+            path = runs_dir / f"{safe}-{stamp}-{secrets.token_hex(3)}"
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            except OSError as err:
+                raise NnlabError(f"{runs_dir}: cannot create a run directory there "
+                                 f"({err.strerror}); choose another with --runs-dir or "
+                                 "run.runs_dir") from None
+            if checkpoints:
+                (path / cls.CHECKPOINT_DIR).mkdir()
+            return cls(path)
+        raise NnlabError(f"{runs_dir}: could not create a new run directory")
+
+    # ------------------------------------------------------------------ paths
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    @property
+    def plots_dir(self) -> Path:
+        return self.path / self.PLOTS
+
+    def checkpoint_path(self, kind: str) -> Path:
+        """``checkpoints/best.npz`` or ``checkpoints/last.npz``."""
+        if kind not in CHECKPOINTS:
+            raise NnlabError(f"checkpoint '{kind}': expected best or last")
+        return self.path / self.CHECKPOINT_DIR / f"{kind}.npz"
+
+    def newest_checkpoint(self) -> str | None:
+        """``best`` if it exists, else ``last``, else None."""
+        return next((k for k in CHECKPOINTS if self.checkpoint_path(k).is_file()), None)
+
+    # ------------------------------------------------------------------ config
+    def config_text(self) -> str:
+        return (self.path / self.CONFIG).read_text(encoding="utf-8")
+
+    def config_dict(self) -> dict[str, Any]:
+        """The recorded config as plain data ({} when it cannot be read)."""
+        from ..config import load_yaml
+
+        try:
+            data = load_yaml(self.config_text())
+        except (OSError, ValueError, yaml.YAMLError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def write_config(self, yaml_text: str) -> None:
+        atomic_write(self.path / self.CONFIG, yaml_text)
+
+    def overrides(self) -> list[str]:
+        """The ``--set`` overrides recorded at the top of config.yaml."""
+        return [line[len(_SET):] for line in self.config_text().splitlines()
+                if line.startswith(_SET)]
+
+    @staticmethod
+    def config_header(source: str | None, overrides: Iterable[str]) -> str:
+        """The comment lines config.yaml starts with: where it came from and each --set."""
+        return "# nnlab resolved config" + (f" (from {source})" if source else "") + "".join(
+            f"\n{_SET}{o}" for o in overrides)
+
+    # ------------------------------------------------------------------ metrics and summary
+    def read_metrics(self) -> list[dict[str, Any]]:
+        """The epoch records of metrics.jsonl ([] before the first flush)."""
+        path = self.path / self.METRICS
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+
+    def write_metrics(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """Rewrite metrics.jsonl and metrics.csv (NaN/inf written as null)."""
+        lines = [to_json(r) for r in records]
+        atomic_write(self.path / self.METRICS, "".join(line + "\n" for line in lines))
+        atomic_write(self.path / self.METRICS_CSV, _csv(json.loads(line) for line in lines))
+
+    def read_summary(self) -> dict[str, Any]:
+        """summary.json ({} before the run wrote one)."""
+        path = self.path / self.SUMMARY
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def summary_or_empty(self) -> dict[str, Any]:
+        """summary.json for listings: {} when it is missing or unreadable."""
+        try:
+            summary = self.read_summary()
+        except (OSError, ValueError):
+            return {}
+        return summary if isinstance(summary, dict) else {}
+
+    def write_summary(self, summary: Mapping[str, Any]) -> None:
+        write_json(self.path / self.SUMMARY, summary)
+
+    def log(self, *lines: str) -> None:
+        """Append lines to train.log (append-only: earlier lines are never rewritten)."""
+        with open(self.path / self.LOG, "a", encoding="utf-8") as f:
+            f.writelines(line.rstrip("\n") + "\n" for line in lines)
+
+    # ------------------------------------------------------------------ checkpoints
+    @staticmethod
+    def checkpoint_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
+        """Everything a resumed run needs, as plain arrays (taken in memory, saved later)."""
+        return {
+            **trainer.network.to_arrays(),
+            **{f"opt/{k}": v for k, v in trainer.optimizer.state_dict().items()},
+            **{f"sched/{k}": v for k, v in trainer.schedule.state_dict().items()},
+            "state": np.array(trainer.state.to_json()),
+        }
+
+    def save_checkpoint(self, kind: str, arrays: Mapping[str, np.ndarray]) -> None:
+        save_npz(self.checkpoint_path(kind), arrays)
+
+    def load_checkpoint(self, kind: str) -> dict[str, np.ndarray]:
+        return load_npz(self.checkpoint_path(kind))
+
+    def train_state(self, kind: str = "last") -> dict[str, Any] | None:
+        """The loop state stored in a checkpoint (None when there is none or it is unreadable)."""
+        try:
+            state = json.loads(str(self.load_checkpoint(kind)["state"]))
+        except (CheckpointError, KeyError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def resumable(self) -> bool:
+        """True when ``last.npz`` holds an unfinished training state (`nnlab train --resume`)."""
+        state = self.train_state("last")
+        return state is not None and state.get("stop_reason") not in ("completed",
+                                                                      "early_stopping")
+
+    def restore(self, trainer: Trainer) -> None:
+        """Load weights, optimizer/schedule state, RNG and loop state from ``last.npz``."""
+        from .trainer import TrainState
+
+        path = self.checkpoint_path("last")
+        data = load_npz(path)
+        if "state" not in data:
+            raise CheckpointError(f"{path}: no training state stored; cannot resume")
+        trainer.network.load_arrays(data, str(path))
+        for prefix, part in (("opt/", trainer.optimizer), ("sched/", trainer.schedule)):
+            part.load_state_dict({k[len(prefix):]: v for k, v in data.items()
+                                  if k.startswith(prefix)})
+        st = TrainState.from_json(str(data["state"]))
+        if st.stop_reason in ("completed", "early_stopping"):
+            raise CheckpointError(f"{self.path}: the run already finished ({st.stop_reason}); "
+                                  "start a new run to train more")
+        st.stop_reason = None
+        trainer.state = st
+        if st.rng_state is not None:
+            trainer.rng.bit_generator.state = st.rng_state
+        best = self.checkpoint_path("best")
+        if trainer.restore_best and trainer.patience and best.is_file():
+            bdata = load_npz(best)
+            trainer.best_params = [np.array(bdata[f"{PARAM}{k}"])
+                                   for k in trainer.network.param_names()]
+
+
+def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"grad_norm_w": [a, b]}`` → ``{"grad_norm_w.1": a, "grad_norm_w.2": b}``."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, list):
+            out.update({f"{key}.{i + 1}": v for i, v in enumerate(value)})
+        elif isinstance(value, Mapping):
+            out.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
+def _csv(records: Iterable[Mapping[str, Any]]) -> str:
+    rows = [flatten(r) for r in records]
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()

@@ -1,0 +1,221 @@
+"""Training into a run directory: start, resume, flush files together, summarize, reload.
+
+    result = train("configs/sine.yaml")             # writes runs/sine-…/
+    exp = load_run(result.run_dir, "best")         # the experiment with its best weights
+
+What a run leaves beyond its numbers (pictures, a report) is drawn by a ``finish`` hook the
+caller passes in (`nnlab.train` and the CLI pass `nnlab.tools.outputs.finish_run`), so this
+layer never imports plotting. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import Config
+from ..core.network import Network
+from ..errors import ConfigError, TrainingDiverged
+from ..version import __version__
+from .experiment import Experiment, as_config, build
+from .format import epoch_line
+from .rundir import RunDir
+from .signals import stop_requests
+from .trainer import Trainer, TrainState
+
+Finish = Callable[[RunDir, Experiment], None]
+"""Called once a run has ended and its summary is written (pictures, report, ...)."""
+
+STATUS = {"completed": "completed", "early_stopping": "completed",
+          "interrupted": "interrupted", "diverged": "failed"}
+
+
+@dataclass
+class RunResult:
+    """What `train` returns: where the run is, its summary and the trained network."""
+
+    run_dir: Path
+    summary: dict[str, Any]
+    network: Network
+    state: TrainState
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+def versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "numpy": np.__version__, "nnlab": __version__}
+
+
+def summarize(exp: Experiment, run: RunDir, st: TrainState, records: list[dict[str, Any]],
+              overrides: Sequence[str], status: str) -> dict[str, Any]:
+    """The content of summary.json."""
+    def metrics(rec: dict[str, Any] | None) -> dict[str, Any]:
+        return {k: v for k, v in (rec or {}).items()
+                if not isinstance(v, list) and k not in ("time", "lr")}
+
+    best = next((r for r in records if r["epoch"] == st.best_epoch), None)
+    d = exp.dataset
+    return {
+        "run_dir": str(run.path), "name": exp.config.run.name, "status": status,
+        "stop_reason": st.stop_reason, "epochs_run": st.epoch,
+        "epochs": exp.config.train.epochs, "monitor": exp.config.train.monitor,
+        "best_epoch": st.best_epoch, "best": metrics(best),
+        "final": metrics(records[-1] if records else None),
+        "wall_time": round(st.elapsed, 3), "seed": exp.config.train.seed,
+        "network": repr(exp.network), "n_params": exp.network.n_params,
+        "data": {"name": d.name, "task": d.task, "train": len(d.x_train),
+                 "val": 0 if d.x_val is None else len(d.x_val),
+                 "test": 0 if d.x_test is None else len(d.x_test)},
+        "overrides": list(overrides), "versions": versions(),
+    }
+
+
+def _start(cfg: Config | str | Path | None, overrides: Sequence[str], name: str | None,
+           runs_dir: str | Path | None, progress: Any) -> tuple[Experiment, RunDir, Trainer]:
+    """A new run directory with its resolved config.yaml, and the trainer for it."""
+    c = as_config(cfg, overrides)
+    if name or runs_dir:
+        c = c.model_copy(deep=True)
+        c.run.name = name or c.run.name
+        c.run.runs_dir = str(runs_dir) if runs_dir else c.run.runs_dir
+    if c.run.name is None:
+        c.run.name = Path(cfg).stem if isinstance(cfg, (str, Path)) else "default"
+    exp = build(c, progress=progress)
+    run = RunDir.create(exp.config.run.runs_dir, exp.config.run.name)
+    source = str(cfg) if isinstance(cfg, (str, Path)) else None
+    run.write_config(RunDir.config_header(source, overrides) + "\n" + exp.config.to_yaml())
+    return exp, run, exp.trainer()
+
+
+def _resume(path: str | Path, progress: Any) -> tuple[Experiment, RunDir, Trainer]:
+    """The experiment of an interrupted run, its trainer at the last checkpoint."""
+    run = RunDir.open(path)
+    exp = build(run.file(RunDir.CONFIG), progress=progress)
+    trainer = exp.trainer()
+    run.restore(trainer)
+    return exp, run, trainer
+
+
+def train(
+    cfg: Config | str | Path | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    name: str | None = None,
+    runs_dir: str | Path | None = None,
+    resume: str | Path | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    on_step: Callable[[int, int, int], None] | None = None,
+    on_start: Callable[[Experiment, Path], None] | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+    finish: Finish | None = None,
+    handle_signals: bool = True,
+) -> RunResult:
+    """Train a config into a new run directory, or continue ``resume`` from its last checkpoint.
+
+    Ctrl-C/SIGTERM stop after the current step with a checkpoint (``handle_signals``). Raises
+    `TrainingDiverged` (after writing the summary) when the loss becomes NaN/inf.
+    """
+    if resume is not None:
+        if overrides or cfg is not None:
+            raise ConfigError("--resume continues a run with the config it recorded; drop the "
+                              "config file and --set, or start a new run")
+        exp, run, trainer = _resume(resume, progress)
+        overrides = run.overrides()
+        records = [r for r in run.read_metrics() if r["epoch"] <= trainer.state.epoch]
+    else:
+        exp, run, trainer = _start(cfg, overrides, name, runs_dir, progress)
+        records = []
+    if on_start:
+        on_start(exp, run.path)
+    d, st0 = exp.dataset, trainer.state
+    now = datetime.now(timezone.utc)
+    run.log(f"{'resumed' if resume is not None else 'started'} {now:%Y-%m-%d %H:%M:%S} UTC: "
+            f"{exp.network!r} on {d.name} ({len(d.x_train)} train), seed {exp.config.train.seed}"
+            + (f", at epoch {st0.epoch} step {st0.step}" if resume is not None else ""))
+
+    def running_summary() -> None:
+        run.write_summary(summarize(exp, run, trainer.state, records, overrides, "running"))
+
+    running_summary()
+    files = _Flusher(run, records, exp.config.train.epochs, running_summary)
+
+    def record(rec: dict[str, Any]) -> None:
+        records.append(rec)
+        if on_epoch:
+            on_epoch(rec)
+
+    trainer.on_epoch, trainer.on_step, trainer.on_checkpoint = record, on_step, files.checkpoint
+    with stop_requests(handle_signals) as should_stop:
+        trainer.should_stop = should_stop
+        try:
+            st = trainer.fit()
+        finally:
+            files.flush()
+    status = STATUS[st.stop_reason or "completed"]
+    summary = summarize(exp, run, st, records, overrides, status)
+    run.write_summary(summary)
+    run.log(f"{status}: {st.stop_reason} after {st.epoch} epochs")
+    if finish is not None:
+        finish(run, exp)
+    if st.stop_reason == "diverged":
+        err = TrainingDiverged(
+            f"loss became NaN/inf at epoch {st.epoch}; the last good checkpoint is kept in "
+            f"{run.checkpoint_path('last')}. Lower optimizer.lr or check the data")
+        err.summary = summary  # type: ignore[attr-defined]
+        raise err
+    return RunResult(run.path, summary, exp.network, st, records)
+
+
+class _Flusher:
+    """Writes metrics and checkpoints together, at most about once a second (and at the end).
+
+    Metrics files and ``last.npz`` always describe the same epoch, so a run killed at any moment
+    resumes consistently; ``best.npz`` is a snapshot taken in memory when the monitor improved.
+    """
+
+    def __init__(self, run: RunDir, records: list[dict[str, Any]], epochs: int,
+                 on_flush: Callable[[], None], interval: float = 1.0) -> None:
+        self.run, self.records, self.epochs = run, records, epochs
+        self.on_flush, self.interval = on_flush, interval
+        self.last: dict[str, np.ndarray] | None = None
+        self.best: dict[str, np.ndarray] | None = None
+        self.n_written, self.t_flush = len(records), time.monotonic()
+
+    def checkpoint(self, kind: str, trainer: Trainer) -> None:
+        arrays = RunDir.checkpoint_arrays(trainer)
+        if kind == "best":
+            self.best = arrays
+            return
+        self.last = arrays
+        if time.monotonic() - self.t_flush >= self.interval or trainer.state.stop_reason:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.best is not None:
+            self.run.save_checkpoint("best", self.best)
+            self.best = None
+        if len(self.records) != self.n_written:
+            self.run.write_metrics(self.records)
+            self.run.log(*(epoch_line(r, self.epochs) for r in self.records[self.n_written:]))
+            self.n_written = len(self.records)
+        if self.last is not None:
+            self.run.save_checkpoint("last", self.last)
+            self.last = None
+            self.on_flush()  # summary.json shows progress while the run is going
+        self.t_flush = time.monotonic()
+
+
+def load_run(run: str | Path, checkpoint: str = "best",
+             overrides: Sequence[str] = ()) -> Experiment:
+    """Rebuild a finished run's experiment with the weights of ``checkpoint`` (best or last)."""
+    rd = RunDir.open(run)
+    exp = build(rd.file(RunDir.CONFIG), overrides=overrides)
+    path = rd.checkpoint_path(checkpoint)
+    exp.network.load_arrays(rd.load_checkpoint(checkpoint), str(path))
+    return exp
