@@ -26,7 +26,7 @@ from nnlab.errors import DataError
 # Read before the autouse fixture below removes it from each test's environment.
 REAL_DATA_DIR = os.environ.get("NNLAB_DATA_DIR", "")
 REAL_MNIST = Path(REAL_DATA_DIR) / "mnist" if REAL_DATA_DIR else None
-HAVE_REAL = REAL_MNIST is not None and mnist._file_map(REAL_MNIST) is not None
+HAVE_REAL = REAL_MNIST is not None and mnist.file_map(REAL_MNIST) is not None
 needs_real = pytest.mark.skipif(
     not HAVE_REAL,
     reason="real MNIST not available: set NNLAB_DATA_DIR to a folder holding mnist/*.gz",
@@ -46,9 +46,9 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setitem(mnist.SYSTEM_DIRS, "fashion_mnist", [])
-    monkeypatch.setattr(mnist, "RETRIES", 2)
-    monkeypatch.setattr(mnist, "BACKOFF", 0.01)
-    monkeypatch.setattr(mnist, "TIMEOUT", 5.0)
+    monkeypatch.setattr(mnist.download, "RETRIES", 2)
+    monkeypatch.setattr(mnist.download, "BACKOFF", 0.01)
+    monkeypatch.setattr(mnist.download, "TIMEOUT", 5.0)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -290,11 +290,11 @@ def test_user_cache_dir_follows_platform_and_env(tmp_path: Path, monkeypatch) ->
     assert mnist.user_cache_dir() == tmp_path / "xdg-cache" / "nnlab"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(mnist.sys, "platform", "linux")
+    monkeypatch.setattr(mnist.locate.sys, "platform", "linux")
     assert mnist.user_cache_dir() == tmp_path / "home" / ".cache" / "nnlab"
-    monkeypatch.setattr(mnist.sys, "platform", "darwin")
+    monkeypatch.setattr(mnist.locate.sys, "platform", "darwin")
     assert mnist.user_cache_dir() == tmp_path / "home" / "Library" / "Caches" / "nnlab"
-    monkeypatch.setattr(mnist.sys, "platform", "win32")
+    monkeypatch.setattr(mnist.locate.sys, "platform", "win32")
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
     assert mnist.user_cache_dir() == tmp_path / "local" / "nnlab" / "Cache"
 
@@ -496,8 +496,8 @@ def test_second_load_reads_the_npy_cache(tiny, monkeypatch) -> None:
     def no_parsing(*args, **kwargs):
         raise AssertionError("the IDX files were read again")
 
-    monkeypatch.setattr(mnist, "_load_bytes", no_parsing)
-    monkeypatch.setattr(mnist, "read_idx", no_parsing)
+    monkeypatch.setattr(mnist.idx, "_load_bytes", no_parsing)
+    monkeypatch.setattr(mnist.idx, "read_idx", no_parsing)
     second = mnist.load(path=src, split="standard")
     for split in ("train", "val", "test"):
         np.testing.assert_array_equal(getattr(first, f"x_{split}"), getattr(second, f"x_{split}"))
@@ -527,9 +527,9 @@ def test_cache_invalidated_when_a_source_file_changes(tiny, monkeypatch) -> None
     monkeypatch.setitem(mnist.SHA256["mnist"], path.name[:-3], hashlib.sha256(raw).hexdigest())
 
     reads: list[Path] = []
-    real_load_bytes = mnist._load_bytes
+    real_load_bytes = mnist.idx._load_bytes
     monkeypatch.setattr(
-        mnist, "_load_bytes", lambda p, *a: reads.append(p) or real_load_bytes(p, *a)
+        mnist.idx, "_load_bytes", lambda p, *a: reads.append(p) or real_load_bytes(p, *a)
     )
     data = mnist.load(path=src, split="standard", val_split=0)
     assert len(reads) == 4

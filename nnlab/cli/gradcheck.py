@@ -33,26 +33,10 @@ def _gradcheck_table(checks: list[Any], first: str) -> Table:
 
 
 def _gradcheck_report(report: Any) -> None:
-    s, info = report.settings, report.info
-    if report.target == "components":
-        groups = [("activation", "activations: dL/dz of L = Σ g·f(z), random upstream g"),
-                  ("loss", "losses: δᴸ = ∂L/∂z through the output activation"),
-                  ("layer", "layers: ∂L/∂W, ∂L/∂b, ∂L/∂x of L = Σ G·layer(x)")]
-        out.print(f"[bold]gradcheck --components[/]: float64, h={s.h:g}, tol={s.tol:g}")
-        for group, title in groups:
-            out.print(f"\n[bold]{title}[/]")
-            show(_gradcheck_table([c for c in report.checks if c.group == group], group))
-        scale = "S = Σ of the |terms| of L"
-    else:
-        where = (f", {info['checkpoint']} checkpoint (epoch {info['epoch']})"
-                 if "checkpoint" in info else "")
-        l2 = f", L2 λ={info['l2']:g} (n={info['n_train']})" if info["l2"] else ""
-        drop = ", dropout off" if info["dropout"] == "off" else ""
-        out.print(f"[bold]gradcheck[/] {report.target}{where}", soft_wrap=True)
-        out.print(f"{info['network']}, loss {info['loss']}{l2}, {info['samples']} training "
-                  f"samples, float64{drop}, h={s.h:g}, tol={s.tol:g}", soft_wrap=True)
-        show(_gradcheck_table(report.checks, "tensor"))
-        scale = "S = |C| + mean Σ|zᴸ|"
+    """The tables of a gradient check, how the error is measured, and the verdict."""
+    s = report.settings
+    scale = _components_report(report) if report.target == "components" else \
+        _network_report(report)
     floors = [c.floor for c in report.checks if c.floor is not None]
     lo, hi = (min(floors), max(floors)) if floors else (0.0, 0.0)
     floor = (f"floor {lo:.1e}" if lo == hi else f"floor {lo:.1e} to {hi:.1e}") + (
@@ -75,6 +59,33 @@ def _gradcheck_report(report: Any) -> None:
         names = ", ".join(c.label for c in report.failed)
         out.print(f"[bold red]FAIL[/]: {len(report.failed)} of {n} tensors: {names}",
                   soft_wrap=True)
+
+
+def _components_report(report: Any) -> str:
+    """One table per family of building blocks; returns what S means for them."""
+    groups = [("activation", "activations: dL/dz of L = Σ g·f(z), random upstream g"),
+              ("loss", "losses: δᴸ = ∂L/∂z through the output activation"),
+              ("layer", "layers: ∂L/∂W, ∂L/∂b, ∂L/∂x of L = Σ G·layer(x)")]
+    out.print(f"[bold]gradcheck --components[/]: float64, h={report.settings.h:g}, "
+              f"tol={report.settings.tol:g}")
+    for group, title in groups:
+        out.print(f"\n[bold]{title}[/]")
+        show(_gradcheck_table([c for c in report.checks if c.group == group], group))
+    return "S = Σ of the |terms| of L"
+
+
+def _network_report(report: Any) -> str:
+    """What was checked (network, loss, L2, samples) and one row per tensor; returns S."""
+    s, info = report.settings, report.info
+    where = (f", {info['checkpoint']} checkpoint (epoch {info['epoch']})"
+             if "checkpoint" in info else "")
+    l2 = f", L2 λ={info['l2']:g} (n={info['n_train']})" if info["l2"] else ""
+    drop = ", dropout off" if info["dropout"] == "off" else ""
+    out.print(f"[bold]gradcheck[/] {report.target}{where}", soft_wrap=True)
+    out.print(f"{info['network']}, loss {info['loss']}{l2}, {info['samples']} training "
+              f"samples, float64{drop}, h={s.h:g}, tol={s.tol:g}", soft_wrap=True)
+    show(_gradcheck_table(report.checks, "tensor"))
+    return "S = |C| + mean Σ|zᴸ|"
 
 
 @app.command()
@@ -116,27 +127,34 @@ def gradcheck(
     nnlab gradcheck --components
     """
     from ..files import jsonable
-    from ..runs.rundir import RunDir
-    from ..tools.gradcheck import Settings, check_components, check_config, check_run
+    from ..tools.gradcheck import Settings
 
     with user_errors():
         settings = Settings(h=h, tol=tol, floor=floor, max_per_tensor=max_per_tensor,
                             samples=samples, seed=seed)
-        if components:
-            if target is not None or set_:
-                raise NnlabError("--components checks the building blocks on their own; drop "
-                                 "the config/run and --set, or drop --components")
-            report = check_components(settings)
-        elif target is not None and target.is_dir():
-            if not RunDir.is_run(target):
-                raise NnlabError(f"{target}: not an nnlab run (no config.yaml); pass a run "
-                                 "directory or an experiment YAML")
-            report = check_run(target, checkpoint, set_ or [], settings)
-        else:
-            report = check_config(target, set_ or [], settings)
+        report = _check(target, components, set_ or [], checkpoint, settings)
     if as_json:
         print(json.dumps(jsonable(report.to_dict())))
     else:
         _gradcheck_report(report)
     if not report.passed:
         raise typer.Exit(1)
+
+
+def _check(target: Path | None, components: bool, overrides: list[str], checkpoint: str,
+           settings: Any) -> Any:
+    """The report of the building blocks, of a run's trained network or of a config's."""
+    from ..runs.rundir import RunDir
+    from ..tools.gradcheck import check_components, check_config, check_run
+
+    if components:
+        if target is not None or overrides:
+            raise NnlabError("--components checks the building blocks on their own; drop "
+                             "the config/run and --set, or drop --components")
+        return check_components(settings)
+    if target is not None and target.is_dir():
+        if not RunDir.is_run(target):
+            raise NnlabError(f"{target}: not an nnlab run (no config.yaml); pass a run "
+                             "directory or an experiment YAML")
+        return check_run(target, checkpoint, overrides, settings)
+    return check_config(target, overrides, settings)

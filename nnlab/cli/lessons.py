@@ -14,69 +14,79 @@ from .app import SetOpt, app, out, show, user_errors
 if TYPE_CHECKING:
     from rich.table import Table
 
-# --------------------------------------------------------------------------- lessons
-
 def _trace_print(tr: dict[str, Any], digits: int) -> None:
-    """The trace of `nnlab.trace.trace` as one table of units and one of weights per layer."""
-    from rich import box
-    from rich.table import Table
+    """The trace of `nnlab.tools.trace.trace` as one table of units and one of weights per
+    layer and step."""
+    x = tr["x"]
+    out.print(f"[bold]{tr['network']}[/]   loss {tr['loss_fn']}   optimizer {tr['optimizer']}   "
+              f"batch {len(x)} of {tr['n_train']}", soft_wrap=True)
+    out.print("Units are numbered from the inputs as in the backpropagation write-ups (words for "
+              "text data); weight matrices: row = from input i, column = to unit j (w_ij). "
+              "δ = ∂C/∂z, C = the batch loss (mean over samples); Δ = after the optimizer step "
+              "− before.", soft_wrap=True)
+    p = _TracePrinter(tr, digits)
+    inputs = p.table([""], tr["labels"][0])
+    for s, row in enumerate(x):
+        inputs.add_row(p.tag("x", s), *map(p.num, row))
+    p.section("inputs", inputs)
+    for st in tr["steps"]:
+        out.rule(f"step {st['step']}   lr {p.num(st['lr'])}   loss {p.num(st['loss'])} → "
+                 f"{p.num(st['loss_after'])} after the update")
+        for li, rec in enumerate(st["layers"]):
+            p.layer(li, rec, last=li == len(st["layers"]) - 1)
 
-    def num(v: float) -> str:
-        return f"{v:.{digits}g}"
 
-    def table(head: list[str], units: list[str]) -> Table:
+class _TracePrinter:
+    """Tables of one trace: numbers with ``digits`` significant digits, samples tagged [k]."""
+
+    def __init__(self, tr: dict[str, Any], digits: int) -> None:
+        self.labels, self.t, self.digits = tr["labels"], tr["t"], digits
+        self.n = len(tr["x"])
+
+    def num(self, v: float) -> str:
+        return f"{v:.{self.digits}g}"
+
+    def tag(self, name: str, s: int) -> str:
+        return f"{name} [{s + 1}]" if self.n > 1 else name
+
+    def table(self, head: list[str], units: list[str]) -> Table:
+        from rich import box
+        from rich.table import Table
+
         t = Table(*head, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         for u in units:
             t.add_column(u, justify="right")
         return t
 
-    def section(title: str, t: Table) -> None:
+    def section(self, title: str, t: Table) -> None:
         out.print(f"[bold]{title}[/]", soft_wrap=True)
         show(t)
 
-    labels, x, t = tr["labels"], tr["x"], tr["t"]
-    many = len(x) > 1
-
-    def tag(name: str, s: int) -> str:
-        return f"{name} [{s + 1}]" if many else name
-
-    out.print(f"[bold]{tr['network']}[/]   loss {tr['loss_fn']}   optimizer {tr['optimizer']}   "
-              f"batch {len(x)} of {tr['n_train']}", soft_wrap=True)
-    out.print("Units are numbered from the inputs as in seed 002 (words for text data); weight "
-              "matrices: row = from input i, column = to unit j (w_ij). δ = ∂C/∂z, C = the batch "
-              "loss (mean over samples); Δ = after the optimizer step − before.", soft_wrap=True)
-    inputs = table([""], labels[0])
-    for s, row in enumerate(x):
-        inputs.add_row(tag("x", s), *map(num, row))
-    section("inputs", inputs)
-    for st in tr["steps"]:
-        out.rule(f"step {st['step']}   lr {num(st['lr'])}   loss {num(st['loss'])} → "
-                 f"{num(st['loss_after'])} after the update")
-        for li, rec in enumerate(st["layers"]):
-            units = labels[li + 1]
-            last = li == len(st["layers"]) - 1
-            ut = table([""], units)
-            for s in range(len(x)):
-                ut.add_row(tag("z", s), *map(num, rec["z"][s]))
-                ut.add_row(tag("a = f(z)", s), *map(num, rec["a"][s]))
-                if "mask" in rec:
-                    ut.add_row(tag("dropout mask", s), *map(num, rec["mask"][s]))
-                if last:
-                    ut.add_row(tag("t (target)", s), *map(num, t[s]))
-                ut.add_row(tag("δ = ∂C/∂z", s), *map(num, rec["delta"][s]), end_section=True)
-            if "b" in rec:
-                for name, key in (("b", "b"), ("∂C/∂b", "grad_b"), ("Δb", "update_b"),
-                                  ("b new", "b_new")):
-                    ut.add_row(name, *map(num, rec[key]))
-            section(f"layer {li + 1}: {len(labels[li])} → {len(units)} {rec['activation']}"
-                 + (" (output)" if last else ""), ut)
-            wt = table(["from", ""], units)
-            for i, src in enumerate(labels[li]):
-                for k, (name, key) in enumerate((("w", "W"), ("∂C/∂w", "grad_W"),
-                                                 ("Δw", "update_W"), ("w new", "W_new"))):
-                    wt.add_row(src if k == 0 else "", name, *map(num, rec[key][i]),
-                               end_section=k == 3)
-            section(f"layer {li + 1} weights (row = from, column = to)", wt)
+    def layer(self, li: int, rec: dict[str, Any], last: bool) -> None:
+        """z, a, δ (and mask, target, bias) per unit, then w, ∂C/∂w, Δw, new w per weight."""
+        units, num = self.labels[li + 1], self.num
+        ut = self.table([""], units)
+        for s in range(self.n):
+            ut.add_row(self.tag("z", s), *map(num, rec["z"][s]))
+            ut.add_row(self.tag("a = f(z)", s), *map(num, rec["a"][s]))
+            if "mask" in rec:
+                ut.add_row(self.tag("dropout mask", s), *map(num, rec["mask"][s]))
+            if last:
+                ut.add_row(self.tag("t (target)", s), *map(num, self.t[s]))
+            ut.add_row(self.tag("δ = ∂C/∂z", s), *map(num, rec["delta"][s]), end_section=True)
+        if "b" in rec:
+            for name, key in (("b", "b"), ("∂C/∂b", "grad_b"), ("Δb", "update_b"),
+                              ("b new", "b_new")):
+                ut.add_row(name, *map(num, rec[key]))
+        self.section(f"layer {li + 1}: {len(self.labels[li])} → {len(units)} "
+                     f"{rec['activation']}" + (" (output)" if last else ""), ut)
+        wt = self.table(["from", ""], units)
+        for i, src in enumerate(self.labels[li]):
+            for k, (name, key) in enumerate((("w", "W"), ("∂C/∂w", "grad_W"),
+                                             ("Δw", "update_W"), ("w new", "W_new"))):
+                wt.add_row(src if k == 0 else "", name, *map(num, rec[key][i]),
+                           end_section=k == 3)
+        self.section(f"layer {li + 1} weights (row = from, column = to)", wt)
 
 
 @app.command("trace")

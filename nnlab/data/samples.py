@@ -52,24 +52,29 @@ def check(d: DataSpec) -> None:
         raise fail(["data"], "data.name: samples needs exactly one of y (regression targets) "
                    "or labels (class indices)")
     if d.y is not None:
-        y = _rows(d.y)
-        if len(y) != len(x):
-            raise fail(["data", "y"], f"{len(x)} input rows but {len(y)} target rows; give one "
-                       "target row per sample")
-        for i, row in enumerate(y):
-            if len(row) != len(y[0]) or not row or not all(math.isfinite(v) for v in row):
-                raise fail(["data", "y", i], f"every target row needs {len(y[0])} finite "
-                           "numbers")
+        _check_targets(_rows(d.y), len(x))
     else:
-        labels = list(d.labels or [])
-        if len(labels) != len(x):
-            raise fail(["data", "labels"], f"{len(x)} input rows but {len(labels)} labels; "
-                       "give one class index per sample")
-        if min(labels) < 0:
-            raise fail(["data", "labels"], "class indices must be >= 0")
-        if d.classes is not None and max(labels) >= d.classes:
-            raise fail(["data", "classes"], f"label {max(labels)} needs at least "
-                       f"{max(labels) + 1} classes, got classes: {d.classes}")
+        _check_labels(list(d.labels or []), len(x), d.classes)
+
+
+def _check_targets(y: list[list[float]], n: int) -> None:
+    if len(y) != n:
+        raise fail(["data", "y"], f"{n} input rows but {len(y)} target rows; give one target "
+                   "row per sample")
+    for i, row in enumerate(y):
+        if len(row) != len(y[0]) or not row or not all(math.isfinite(v) for v in row):
+            raise fail(["data", "y", i], f"every target row needs {len(y[0])} finite numbers")
+
+
+def _check_labels(labels: list[int], n: int, classes: int | None) -> None:
+    if len(labels) != n:
+        raise fail(["data", "labels"], f"{n} input rows but {len(labels)} labels; give one "
+                   "class index per sample")
+    if min(labels) < 0:
+        raise fail(["data", "labels"], "class indices must be >= 0")
+    if classes is not None and max(labels) >= classes:
+        raise fail(["data", "classes"], f"label {max(labels)} needs at least "
+                   f"{max(labels) + 1} classes, got classes: {classes}")
 
 
 def load(d: DataSpec, rng: np.random.Generator, dtype: Any = np.float32) -> Dataset:

@@ -153,6 +153,34 @@ def make_toy(
     name = _check_name(name)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    dt, noise, val_split = _check_common(dtype, noise, val_split)
+    _check_options(name, expr, domain)
+    n_classes = _check_classes(name, classes)
+    if name == "parity":
+        bits = _check_bits(bits)
+    n = _check_size(name, n, bits, n_classes, val_split)
+    if name in REGRESSION_1D:
+        lo, hi = _check_domain(name, domain, dt)
+        text = cast(str, expr) if name == "expr" else FORMULAS[name]
+        fn = compile_expr(text)
+        x, y = _regression_1d(fn, n, noise, lo, hi, rng, dt)
+        return holdout(name, "regression", x, y, val_split, rng, target_fn=fn,
+                       info={"domain": [lo, hi], "expr": text})
+    if name == "sum":
+        x, y = _sum(n, noise, rng, dt)
+        return holdout(name, "regression", x, y, val_split, rng,
+                       info={"expr": "x1 + x2", "description": _DESCRIPTIONS["sum"]})
+    assert n_classes is not None
+    x, labels, key = _labelled(name, n, n_classes, bits, noise, rng, dt)
+    info: dict[str, Any] = {"description": _DESCRIPTIONS[key]}
+    if name == "parity":
+        info["bits"] = bits
+    return holdout(name, "classification", x, labels, val_split, rng, n_classes=n_classes,
+                   info=info)
+
+
+def _check_common(dtype: Any, noise: Any, val_split: Any) -> tuple[np.dtype, float, float]:
+    """The float dtype, the noise (≥ 0) and the validation fraction (in [0, 1))."""
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -161,12 +189,13 @@ def make_toy(
         raise DataError(f"dtype must be a float type such as float32, got {dt.name}")
     if not _is_real(noise) or float(noise) < 0:
         raise DataError(f"noise must be a finite number >= 0, got {noise!r}")
-    noise = float(noise)
     if not _is_real(val_split) or not 0 <= float(val_split) < 1:
         raise DataError(f"val_split must be in [0, 1), got {val_split!r}")
-    val_split = float(val_split)
+    return dt, float(noise), float(val_split)
 
-    # parameters that only some data sets take
+
+def _check_options(name: str, expr: str | None, domain: Any) -> None:
+    """Parameters that only some data sets take."""
     if expr is not None and name != "expr":
         raise DataError(f"expr is only used by the 'expr' toy dataset, not by '{name}'; remove it")
     if name == "expr" and expr is None:
@@ -176,15 +205,15 @@ def make_toy(
             f"domain only applies to the 1-D regression sets ({', '.join(REGRESSION_1D)}), "
             f"not to '{name}'; remove it"
         )
-    n_classes = _check_classes(name, classes)
-    if name == "parity":
-        bits = _check_bits(bits)
-        if n is not None and (not _is_int(n) or int(n) != 2**bits):
-            raise DataError(
-                f"parity uses all 2^bits = {2**bits} bit vectors, so n must be omitted or "
-                f"{2**bits}, got {n!r}; change bits instead"
-            )
 
+
+def _check_size(name: str, n: Any, bits: int, n_classes: int | None, val_split: float) -> int:
+    """The number of samples: given or the default, enough for the classes and a training set."""
+    if name == "parity" and n is not None and (not _is_int(n) or int(n) != 2**bits):
+        raise DataError(
+            f"parity uses all 2^bits = {2**bits} bit vectors, so n must be omitted or "
+            f"{2**bits}, got {n!r}; change bits instead"
+        )
     if n is None:
         n = default_n(name, bits=bits if name == "parity" else DEFAULT_BITS)
     if not _is_int(n) or not 1 <= int(n) <= MAX_N:
@@ -194,32 +223,30 @@ def make_toy(
         raise DataError(
             f"n must be at least the number of classes ({n_classes}) for '{name}', got {n}"
         )
-    n_val = int(round(n * val_split))
-    if n - n_val < 1:
+    if n - int(round(n * val_split)) < 1:
         raise DataError(
             f"val_split {val_split} leaves no training sample out of n={n}; "
             f"use a larger n or a val_split below {(n - 0.5) / n:.3g}"
         )
+    return n
 
-    if name in REGRESSION_1D:
-        lo, hi = _check_domain(name, domain, dt)
-        text = cast(str, expr) if name == "expr" else FORMULAS[name]
-        fn = compile_expr(text)
-        x, y = _regression_1d(fn, n, noise, lo, hi, rng, dt)
-        return holdout(name, "regression", x, y, val_split, rng, target_fn=fn,
-                       info={"domain": [lo, hi], "expr": text})
 
-    if name == "sum":
-        x = rng.uniform(0.0, 1.0, size=(n, 2)).astype(dt)
-        jitter = rng.standard_normal((n, 1))
-        clean = x.astype(np.float64).sum(axis=1, keepdims=True)
-        with np.errstate(all="ignore"):
-            y = (clean + noise * jitter).astype(dt)
-        _check_finite(name, x, y)
-        return holdout(name, "regression", x, y, val_split, rng,
-                       info={"expr": "x1 + x2", "description": _DESCRIPTIONS["sum"]})
+def _sum(n: int, noise: float, rng: np.random.Generator,
+         dt: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """x ~ U(0, 1)², y = x₁ + x₂ + noise·N(0, 1)."""
+    x = rng.uniform(0.0, 1.0, size=(n, 2)).astype(dt)
+    jitter = rng.standard_normal((n, 1))
+    clean = x.astype(np.float64).sum(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):
+        y = (clean + noise * jitter).astype(dt)
+    _check_finite("sum", x, y)
+    return x, y
 
-    assert n_classes is not None
+
+def _labelled(name: str, n: int, n_classes: int, bits: int, noise: float,
+              rng: np.random.Generator, dt: np.dtype) -> tuple[np.ndarray, np.ndarray, str]:
+    """(x, labels, description key) of a classification set: parity, the XOR truth table, or
+    points of a 2-D set with balanced classes, jittered by ``noise`` and shuffled."""
     key = name
     if name == "parity":
         x, labels = _parity(bits, n, noise, rng)
@@ -237,11 +264,7 @@ def make_toy(
     with np.errstate(all="ignore"):
         x = x.astype(dt)
     _check_finite(name, x, None)
-    info: dict[str, Any] = {"description": _DESCRIPTIONS[key]}
-    if name == "parity":
-        info["bits"] = bits
-    return holdout(name, "classification", x, labels, val_split, rng, n_classes=n_classes,
-                   info=info)
+    return x, labels, key
 
 
 def _check_classes(name: str, classes: Any) -> int | None:

@@ -133,11 +133,7 @@ def train(
         records = []
     if on_start:
         on_start(exp, run.path)
-    d, st0 = exp.dataset, trainer.state
-    now = datetime.now(timezone.utc)
-    run.log(f"{'resumed' if resume is not None else 'started'} {now:%Y-%m-%d %H:%M:%S} UTC: "
-            f"{exp.network!r} on {d.name} ({len(d.x_train)} train), seed {exp.config.train.seed}"
-            + (f", at epoch {st0.epoch} step {st0.step}" if resume is not None else ""))
+    _log_start(run, exp, trainer.state, resumed=resume is not None)
 
     def running_summary() -> None:
         run.write_summary(summarize(exp, run, trainer.state, records, overrides, "running"))
@@ -170,6 +166,14 @@ def train(
         err.summary = summary  # type: ignore[attr-defined]
         raise err
     return RunResult(run.path, summary, exp.network, st, records)
+
+
+def _log_start(run: RunDir, exp: Experiment, st: TrainState, resumed: bool) -> None:
+    """train.log's first line of a (resumed) run: when, network, data, seed, where it starts."""
+    d, now = exp.dataset, datetime.now(timezone.utc)
+    run.log(f"{'resumed' if resumed else 'started'} {now:%Y-%m-%d %H:%M:%S} UTC: "
+            f"{exp.network!r} on {d.name} ({len(d.x_train)} train), seed {exp.config.train.seed}"
+            + (f", at epoch {st.epoch} step {st.step}" if resumed else ""))
 
 
 class _Flusher:

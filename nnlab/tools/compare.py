@@ -339,15 +339,23 @@ def sparkline(values: Sequence[float | None], width: int = 60) -> tuple[str, boo
     if log:
         vals = [None if v is None else math.log10(v) for v in vals]
     if len(vals) > width > 0:
-        buckets = [vals[len(vals) * i // width: len(vals) * (i + 1) // width] for i in range(width)]
-        vals = [sum(b) / len(b) if (b := [v for v in bucket if v is not None]) else None
-                for bucket in buckets]
+        vals = _squeeze(vals, width)
     present = [v for v in vals if v is not None]
     if not present:
         return " " * len(vals), log
     lo, hi = min(present), max(present)
     scale = (len(SPARK) - 1) / (hi - lo) if hi > lo else 0.0
     return "".join(" " if v is None else SPARK[round((v - lo) * scale)] for v in vals), log
+
+
+def _squeeze(vals: list[float | None], width: int) -> list[float | None]:
+    """``width`` bucket means of ``vals`` (a bucket without values stays None)."""
+    out: list[float | None] = []
+    for i in range(width):
+        bucket = [v for v in vals[len(vals) * i // width: len(vals) * (i + 1) // width]
+                  if v is not None]
+        out.append(sum(bucket) / len(bucket) if bucket else None)
+    return out
 
 
 __all__ = ["RunInfo", "collect", "read_run", "is_sweep_dir", "list_rows", "compare_rows",
