@@ -117,12 +117,14 @@ class TrainConfig(_Section):
 
 
 class RunConfig(_Section):
-    """Where the run directory goes, how often checkpoints are written, whether to draw plots/."""
+    """Where the run directory goes, how often checkpoints are written, what a run leaves beside
+    its numbers: pictures (plots/) and snapshots of the training dynamics (snapshots.npz)."""
 
     name: str | None = None
     runs_dir: str = "runs"
     checkpoint_every: int = Field(1, ge=1)
     plots: bool = True
+    snapshots: int = Field(16, ge=0)  # epochs recorded (log-spaced; 0 = none)
 
 
 class Config(_Section):

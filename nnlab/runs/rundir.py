@@ -9,7 +9,10 @@ Layout of ``runs/<name>-<UTC timestamp>-<id>/``::
     checkpoints/last.npz weights + optimizer/schedule state + epoch + RNG state
     checkpoints/best.npz the same at the best epoch
     train.log            start (network, data, seed), one line per epoch, how it ended
+    snapshots.npz        predictions on a fixed grid and per-layer histograms at a few epochs
     plots/               pictures drawn when the run ends
+    report.html          the run's report page, written when the run ends
+    tensorboard/         TensorBoard event files (run.tensorboard)
 
 A checkpoint holds the network's own arrays (``param/W1``, …, ``architecture``; see
 `Network.to_arrays`), the optimizer's (``opt/…``) and schedule's (``sched/…``) state and the
@@ -47,6 +50,7 @@ class RunDir:
     CONFIG, METRICS, METRICS_CSV, SUMMARY, LOG = (
         "config.yaml", "metrics.jsonl", "metrics.csv", "summary.json", "train.log")
     PLOTS, CHECKPOINT_DIR = "plots", "checkpoints"
+    SNAPSHOTS, REPORT, TENSORBOARD = "snapshots.npz", "report.html", "tensorboard"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -115,6 +119,14 @@ class RunDir:
     @property
     def plots_dir(self) -> Path:
         return self.path / self.PLOTS
+
+    @property
+    def report_path(self) -> Path:
+        return self.path / self.REPORT
+
+    @property
+    def tensorboard_dir(self) -> Path:
+        return self.path / self.TENSORBOARD
 
     def checkpoint_path(self, kind: str) -> Path:
         """``checkpoints/best.npz`` or ``checkpoints/last.npz``."""
@@ -189,6 +201,22 @@ class RunDir:
         """Append lines to train.log (append-only: earlier lines are never rewritten)."""
         with open(self.path / self.LOG, "a", encoding="utf-8") as f:
             f.writelines(line.rstrip("\n") + "\n" for line in lines)
+
+    # ------------------------------------------------------------------ snapshots
+    def save_snapshots(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """snapshots.npz (see `nnlab.runs.snapshots`); nothing is written for no arrays."""
+        if arrays:
+            save_npz(self.path / self.SNAPSHOTS, arrays)
+
+    def read_snapshots(self) -> dict[str, np.ndarray]:
+        """The recorded snapshots ({} when the run has none or the file is unreadable)."""
+        path = self.path / self.SNAPSHOTS
+        if not path.is_file():
+            return {}
+        try:
+            return load_npz(path)
+        except CheckpointError:
+            return {}
 
     # ------------------------------------------------------------------ checkpoints
     @staticmethod

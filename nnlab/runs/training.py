@@ -28,6 +28,7 @@ from .experiment import Experiment, as_config, build
 from .format import epoch_line
 from .rundir import RunDir
 from .signals import stop_requests
+from .snapshots import SnapshotRecorder
 from .trainer import Trainer, TrainState
 
 Finish = Callable[[RunDir, Experiment], None]
@@ -139,10 +140,13 @@ def train(
         run.write_summary(summarize(exp, run, trainer.state, records, overrides, "running"))
 
     running_summary()
-    files = _Flusher(run, records, exp.config.train.epochs, running_summary)
+    snapshot = SnapshotRecorder(exp.dataset, exp.network, trainer.x_probe, exp.config.train.epochs,
+                                exp.config.run.snapshots, run.read_snapshots(), trainer.state.epoch)
+    files = _Flusher(run, records, exp.config.train.epochs, running_summary, snapshot)
 
     def record(rec: dict[str, Any]) -> None:
         records.append(rec)
+        snapshot(rec["epoch"])
         if on_epoch:
             on_epoch(rec)
 
@@ -184,8 +188,9 @@ class _Flusher:
     """
 
     def __init__(self, run: RunDir, records: list[dict[str, Any]], epochs: int,
-                 on_flush: Callable[[], None], interval: float = 1.0) -> None:
-        self.run, self.records, self.epochs = run, records, epochs
+                 on_flush: Callable[[], None], snapshots: SnapshotRecorder,
+                 interval: float = 1.0) -> None:
+        self.run, self.records, self.epochs, self.snapshots = run, records, epochs, snapshots
         self.on_flush, self.interval = on_flush, interval
         self.last: dict[str, np.ndarray] | None = None
         self.best: dict[str, np.ndarray] | None = None
@@ -208,6 +213,8 @@ class _Flusher:
             self.run.write_metrics(self.records)
             self.run.log(*(epoch_line(r, self.epochs) for r in self.records[self.n_written:]))
             self.n_written = len(self.records)
+        if self.snapshots.dirty:
+            self.run.save_snapshots(self.snapshots.arrays())
         if self.last is not None:
             self.run.save_checkpoint("last", self.last)
             self.last = None

@@ -19,11 +19,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ...errors import NnlabError
+from ...runs.snapshots import BOUNDARY_MARGIN, square_box
 from .source import experiment
 from .style import PALETTE, SIZES, STYLE, figure, light, save, top_margin, wrap_title
 
 
-def plot_boundary(source: Any, out: str | Path, *, resolution: int = 200, margin: float = 0.15,
+def plot_boundary(source: Any, out: str | Path, *, resolution: int = 200,
+                  margin: float = BOUNDARY_MARGIN,
                   title: str | None = None) -> Path:
     """2-D classification: decision regions of the network with the data points on top.
 
@@ -36,21 +38,6 @@ def points(d: Any) -> list[np.ndarray]:
     """The training points, and the validation points when there are any."""
     return [np.asarray(d.x_train, dtype=float)] + (
         [np.asarray(d.x_val, dtype=float)] if d.x_val is not None and len(d.x_val) else [])
-
-
-def box(allx: np.ndarray, margin: float, box_px: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The plotted (lo, hi) corners: the data widened by ``margin``; about square data get equal
-    scales on both axes (the short side widened)."""
-    lo, hi = allx.min(axis=0), allx.max(axis=0)
-    pad = margin * np.maximum(hi - lo, 1e-6)
-    lo, hi = lo - pad, hi + pad
-    ratio = (hi[1] - lo[1]) / (hi[0] - lo[0])
-    if 0.7 < ratio < 1.4:
-        size = np.array(box_px, dtype=float)
-        per_px = max((hi[0] - lo[0]) / size[0], (hi[1] - lo[1]) / size[1])
-        mid = (lo + hi) / 2
-        lo, hi = mid - per_px * size / 2, mid + per_px * size / 2
-    return lo, hi
 
 
 def layout(n_handles: int, two: bool, lines: int) -> tuple[int, int, int, int]:
@@ -110,7 +97,7 @@ def class_colors(d: Any) -> list[str]:
     return [PALETTE[i % len(PALETTE)] for i in range(int(d.n_classes or 2))]
 
 
-def draw_boundary(source: Any, *, resolution: int = 200, margin: float = 0.15,
+def draw_boundary(source: Any, *, resolution: int = 200, margin: float = BOUNDARY_MARGIN,
                   title: str | None = None, marked: np.ndarray | None = None) -> Figure:
     """The boundary figure; ``marked`` points (e.g. misclassified ones) get black rings."""
     exp = experiment(source)
@@ -124,7 +111,7 @@ def draw_boundary(source: Any, *, resolution: int = 200, margin: float = 0.15,
     left, right, bottom, top = layout(len(cc) + len(points(d)) + (marked is not None), two,
                                       lines)
     box_w, box_h = w - left - right, h - bottom - top
-    lo, hi = box(np.concatenate(points(d)), margin, (box_w, box_h))
+    lo, hi = square_box(np.concatenate(points(d)), margin, (box_w, box_h))
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
                          np.linspace(lo[1], hi[1], resolution))
     a = np.asarray(net.predict(np.c_[xx.ravel(), yy.ravel()].astype(net.dtype)), dtype=float)

@@ -10,6 +10,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from ...errors import NnlabError
+from ...runs.snapshots import fit_domain
 from .source import experiment
 from .style import PALETTE, SIZES, STYLE, figure, save, top_margin, wrap_title
 
@@ -23,14 +24,6 @@ def plot_fit(source: Any, out: str | Path, *, extend: float = 0.5,
     network does where it never saw data (extrapolation) is plain to see.
     """
     return save(draw_fit(source, extend=extend, title=title), out)
-
-
-def fit_domain(d: Any, extend: float = 0.5) -> tuple[float, float, float, float]:
-    """(training lo, hi, plotted x0, x1): the data's domain widened by ``extend`` × its width."""
-    xs = np.asarray(d.x_train, dtype=float)[:, 0]
-    lo, hi = (float(v) for v in d.info.get("domain", (xs.min(), xs.max())))
-    width = hi - lo or 1.0
-    return lo, hi, lo - extend * width, hi + extend * width
 
 
 def y_range(d: Any, truth: np.ndarray | None, preds: np.ndarray) -> tuple[float, float]:
