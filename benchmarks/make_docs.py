@@ -2,9 +2,11 @@
 
     NNLAB_DATA_DIR=/data python benchmarks/make_docs.py     # MNIST is needed for speed of learning
 
-Runs, in order: speed_of_learning.py (seed 003), fitting_functions.py (seed 004) and
-lecture_claims.py (seeds 000/001). The MNIST table in README comes from mnist_table.py and the
-speed ratios from train_speed.py; they print their results instead of writing pages.
+Runs, in order: speed_of_learning.py (Nielsen, Neural Networks and Deep Learning, ch. 5),
+fitting_functions.py (the "Neural networks in pictures" article) and lecture_claims.py (the
+lecture "Introduction to neural networks" and the popular article on what "training" means). The
+MNIST table in docs/mnist.md comes from mnist_table.py and the ratios in docs/speed.md from
+train_speed.py and startup.py; they print their results instead of writing pages.
 """
 
 from __future__ import annotations

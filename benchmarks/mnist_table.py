@@ -1,10 +1,11 @@
-"""Reproduce seed 003's MNIST table (Nielsen ch. 5) and the modern baseline, over several seeds.
+"""Reproduce Nielsen's MNIST table (Neural Networks and Deep Learning, ch. 5) over several seeds.
 
     python benchmarks/mnist_table.py                 # 3 seeds, 30 epochs, prints a Markdown table
     python benchmarks/mnist_table.py --seeds 0 1 2 3 4 --jobs 2
 
 Uses the shipped configs (configs/mnist_nielsen*.yaml, configs/mnist_modern.yaml) unchanged except
-for ``train.seed``; MNIST is found like `nnlab train` finds it (NNLAB_DATA_DIR, cache, download).
+for ``train.seed``, plus the modern baseline; MNIST is found like `nnlab train` finds it
+(NNLAB_DATA_DIR, cache, download).
 Seconds per epoch include nnlab's per-epoch evaluation of the 50,000 + 10,000 images; with
 ``--jobs 2`` two runs share the machine, so compare them only within one invocation.
 """
@@ -20,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NIELSEN = [  # (config, network, accuracy in the seed text 003:37-53)
+NIELSEN = [  # (config, network, best validation accuracy in Nielsen's ch. 5)
     ("mnist_nielsen.yaml", "[784,30,10]", 96.48),
     ("mnist_nielsen_2hidden.yaml", "[784,30,30,10]", 96.90),
     ("mnist_nielsen_3hidden.yaml", "[784,30,30,30,10]", 96.57),
@@ -73,7 +74,7 @@ def main() -> None:
     seeds = ", ".join(map(str, args.seeds))
     print(f"Best validation accuracy (%), mean ± half-range over seeds {seeds}; "
           f"{args.epochs or 30} epochs; jobs={args.jobs}\n")
-    print("| network | seed text | nnlab best val. acc. | best epochs | test acc. (best ckpt)"
+    print("| network | Nielsen (ch. 5) | nnlab best val. acc. | best epochs | test acc. (best ckpt)"
           " | s/epoch |")
     print("|---|---|---|---|---|---|")
     for cfg, net, text in NIELSEN:

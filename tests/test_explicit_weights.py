@@ -106,7 +106,7 @@ def test_samples_errors_name_the_key(tmp_path):
 
 
 def test_backprop_2321_forward_pass():
-    """Seed 002's 2-3-2-1 network: O8 ≈ 0.5518 (the text rounds at every step and gets 0.551)."""
+    """The write-ups' 2-3-2-1 network: O8 ≈ 0.5518 (the text rounds at every step: 0.551)."""
     exp = nnlab.build(BACKPROP)
     assert repr(exp.network) == "Network(2 → 3 sigmoid → 2 sigmoid → 1 sigmoid)"
     assert all(layer.b is None for layer in exp.network.layers)

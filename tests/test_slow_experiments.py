@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.mnist]
 
 
 def test_nielsen_784_30_10_reaches_the_seed_table(tmp_path, mnist_dir):
-    """003:37-53: 96.48% best validation accuracy after 30 epochs (spread a few tenths)."""
+    """Nielsen ch. 5: 96.48% best validation accuracy after 30 epochs (spread a few tenths)."""
     result = nnlab.train(ROOT / "configs" / "mnist_nielsen.yaml",
                          overrides=[f"data.path={mnist_dir}", "run.plots=false"],
                          runs_dir=tmp_path, handle_signals=False)
@@ -30,7 +30,7 @@ def test_modern_config_beats_97_5_percent_on_test(tmp_path, mnist_dir):
 
 
 def test_speed_of_learning_at_initialization(mnist_dir):
-    """003:56-61: each layer nearer the input learns several times slower; medians of 8 seeds."""
+    """Nielsen ch. 5: each layer nearer the input learns several times slower (median of 8)."""
     config = ROOT / "configs" / "lessons" / "speed_of_learning.yaml"
     norms = np.array([nnlab.build(config, [f"data.path={mnist_dir}", f"train.seed={s}"])
                       .trainer().measure()["grad_norm_b"][:-1] for s in range(8)])

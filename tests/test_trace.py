@@ -1,4 +1,4 @@
-"""`nnlab trace` on seed 002's worked examples: the 2-3-2-1 sigmoid network and word2vec.
+"""`nnlab trace` on the backpropagation write-ups' worked examples: 2-3-2-1 sigmoid and word2vec.
 
 Sign convention: nnlab's δ = ∂C/∂z with C = ½(O − t)², so δ8 = (O8 − t)·O8(1 − O8) < 0 here;
 the text writes δ = (t − O)·f'(I), the opposite sign for every δ (its δ8 = +0.0863). In the
@@ -71,7 +71,7 @@ def test_2321_gradients_and_updates(backprop):
 
 
 def test_word2vec_example_numbers():
-    """Seed 002: h, u, y, loss −log y₂ = 0.2949781 and ∂L/∂W′ = h ⊗ e, ∂L/∂W = x ⊗ (W′e)."""
+    """word2vec write-up: h, u, y, loss −log y₂ = 0.2949781, ∂L/∂W′ = h ⊗ e, ∂L/∂W = x ⊗ (W′e)."""
     tr = trace(nnlab.build(WORD2VEC))
     step = tr["steps"][0]
     hidden, out = step["layers"]

@@ -199,7 +199,7 @@ def test_speed_of_learning_norms_match_finite_differences():
 
 
 def test_dead_relu_units_are_counted_and_stay_dead(tmp_path):
-    """Seed 001: ReLU zeroes negative signals (dead units never learn), leaky ReLU does not."""
+    """The lecture: ReLU zeroes negative signals (dead units never learn), leaky ReLU does not."""
     args = ["model.hidden=[32]", "model.weight_init=he_normal", "train.epochs=30",
             "model.bias_init={name: constant, value: -3.0}"]
     relu = nnlab.train(None, overrides=[*args, "model.activation=relu"], runs_dir=tmp_path)

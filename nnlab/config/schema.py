@@ -37,7 +37,7 @@ class DataConfig(_Section):
     split: Literal["nielsen", "standard"] = "nielsen"
     limit: int | None = Field(None, ge=1)
     download: bool = True
-    # samples (explicit rows, seed-002 worked examples): x + y (regression) or x + labels
+    # samples (explicit rows, the write-ups' worked examples): x + y (regression) or x + labels
     x: list[list[float]] | list[float] | None = None
     y: list[list[float]] | list[float] | None = None
     labels: list[int] | None = None

@@ -88,8 +88,8 @@ class Loss(Component):
 class MSE(Loss):
     """Quadratic cost C_x = ½ Σ_j (a_j − t_j)²; dL/da = (a − t)/n.
 
-    The ½ is the convention of Nielsen (network2.QuadraticCost) and seed text 002; Keras' MSE
-    instead averages over the outputs without the ½.
+    The ½ is the convention of Nielsen (network2.QuadraticCost) and the backpropagation write-ups;
+    Keras' MSE instead averages over the outputs without the ½.
     """
 
     def per_sample(

@@ -158,7 +158,7 @@ class Optimizer(Component):
 
 @OPTIMIZERS.register("sgd")
 class SGD(Optimizer):
-    """Stochastic gradient descent, Keras / seed-002 momentum form:
+    """Stochastic gradient descent, in the momentum form of Keras and the backpropagation write-ups:
 
     μ = 0:       p ← p − η g            (no velocity buffer)
     momentum:    v ← μ v − η g;  p ← p + v

@@ -3,8 +3,9 @@
 ``data.name: samples`` with ``data.x`` (one row of inputs per sample) and either ``data.y`` (one
 row of regression targets per sample) or ``data.labels`` (one class index per sample; the number
 of classes is ``data.classes`` or max label + 1). A flat list is one value per sample, so the
-2-3-2-1 network of seed 002 is ``x: [[0.6, 0.7]]``, ``y: [0.9]``. Rows are kept in the given
-order; ``val_split`` holds out rows at random as for every other source (0 keeps all of them).
+2-3-2-1 network of the backpropagation write-ups is ``x: [[0.6, 0.7]]``, ``y: [0.9]``. Rows are
+kept in the given order; ``val_split`` holds out rows at random as for every other source (0 keeps
+all of them).
 """
 
 from __future__ import annotations

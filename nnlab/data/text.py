@@ -1,4 +1,4 @@
-"""A plain-text corpus as word2vec training pairs (seed 002: CBOW and skip-gram).
+"""A plain-text corpus as word2vec training pairs (the word2vec write-up: CBOW, skip-gram).
 
 ``data.name: text`` reads one corpus — ``data.text`` (inline), ``data.corpus`` (a corpus shipped
 with nnlab: ``tiny``) or ``data.path`` (a UTF-8 ``.txt`` file) — and turns it into a
@@ -8,7 +8,7 @@ classification data set with one class per vocabulary word:
   ``[a-z]+('[a-z]+)*``; ``.``, ``!``, ``?`` and blank lines end a sentence, and context windows
   never cross a sentence end;
 * vocabulary: the words seen at least ``min_count`` times, in order of first appearance (so in
-  "I like playing football" the one-hot of "i" is e₁ and "like" is e₂, as in seed 002); rarer
+  "I like playing football" the one-hot of "i" is e₁ and "like" is e₂, as in the write-up); rarer
   words are dropped from the token stream before the windows are taken (as word2vec does);
 * ``mode: cbow``: one sample per word w_t that has context — x = the average of the one-hot
   vectors of the words w_{t−c}, …, w_{t+c} (c = ``window``, same sentence, w_t excluded),

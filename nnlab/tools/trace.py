@@ -1,4 +1,4 @@
-"""Every number of a few training steps of a small network: the worked examples of seed 002.
+"""Every number of a few training steps of a small network: the backpropagation write-ups' examples.
 
 `trace` runs the real thing — `Network.forward`, `Network.backward` and the experiment's
 optimizer — on the first batch of the training set and records, per step and per layer
@@ -12,7 +12,7 @@ optimizer — on the first batch of the training set and records, per step and p
     update_W ΔW = W_new − W: what the optimizer did (sgd: −η ∂C/∂W, plus momentum later)
     W, W_new the weights before and after the step; the same four for b when the layer has one.
 
-Units are numbered consecutively from the inputs, as in seed 002 (a 2-3-2-1 network has inputs
+Units are numbered consecutively from the inputs, as in the write-ups (a 2-3-2-1 network has inputs
 1, 2, hidden units 3-5 and 6-7, output 8); for a text data set the inputs and outputs are labelled
 by their words and the hidden units h1, h2, …. Each step repeats the same batch (for a one-sample
 worked example that is the same as training) at the learning rate of epoch ``step − 1`` when the
