@@ -35,7 +35,7 @@ def _rows_table(columns: list[str], rows: list[dict[str, Any]]) -> Table:
     from ..tools.compare import format_cell
 
     styles = {"completed": "green", "failed": "red", "error": "red", "interrupted": "yellow",
-              "running": "cyan"}
+              "running": "cyan", "crashed": "red", "pruned": "yellow"}
     if "status" in columns and "stop_reason" in columns:
         columns = [c for c in columns if c != "stop_reason"]
         rows = [{**r, "status": r["status"] if r.get("stop_reason") in (None, r["status"])

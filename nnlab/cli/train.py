@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -40,7 +41,11 @@ def train(
                                           )] = False,
 ) -> None:
     """Train a network. Example: nnlab train configs/sine.yaml --set optimizer.lr=0.05"""
+    from ..runs.signals import PARENT_ENV, stop_with_parent
     from ..tools.outputs import train as run_train
+
+    if os.environ.get(PARENT_ENV, "").isdigit():  # a sweep's trial: never outlive the sweep
+        stop_with_parent(int(os.environ[PARENT_ENV]))
 
     live = not quiet and not as_json and out.is_terminal
     plain = not quiet and not as_json and not live

@@ -24,7 +24,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import secrets
+import socket
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +44,22 @@ if TYPE_CHECKING:
 
 CHECKPOINTS = ("best", "last")
 _SET = "# --set "
+HOST = socket.gethostname()
+"""This machine's name, recorded with the pid of the process that trains a run."""
+
+
+def process_running(host: object, pid: object) -> bool | None:
+    """Whether process ``pid`` of ``host`` still runs: True/False on this host, None when it
+    is another machine's (or nothing was recorded) and cannot be checked from here."""
+    if host != HOST or not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
 
 
 class RunDir:
@@ -196,6 +214,23 @@ class RunDir:
 
     def write_summary(self, summary: Mapping[str, Any]) -> None:
         write_json(self.path / self.SUMMARY, summary)
+
+    def process_alive(self, summary: Mapping[str, Any] | None = None) -> bool | None:
+        """Whether the process training this run (pid and host in summary.json) still runs:
+        True/False when it ran on this machine, None when that cannot be told from here."""
+        summary = self.summary_or_empty() if summary is None else summary
+        if summary.get("status") != "running":
+            return False
+        return process_running(summary.get("host"), summary.get("pid"))
+
+    def status(self, summary: Mapping[str, Any] | None = None) -> str:
+        """The recorded status, except that a run still saying ``running`` whose process is
+        gone (killed hard, machine restarted) is ``crashed``; no summary: ``unknown``."""
+        summary = self.summary_or_empty() if summary is None else summary
+        status = str(summary.get("status", "unknown"))
+        if status == "running" and self.process_alive(summary) is False:
+            return "crashed"
+        return status
 
     def log(self, *lines: str) -> None:
         """Append lines to train.log (append-only: earlier lines are never rewritten)."""

@@ -45,3 +45,22 @@ def stop_requests(enabled: bool = True) -> Iterator[Callable[[], bool]]:
 
     with on_signals(handler, enabled):
         yield flag.is_set
+
+
+PARENT_ENV = "NNLAB_PARENT_PID"
+"""Set by `nnlab sweep` for its trials: the pid whose death stops them (`stop_with_parent`)."""
+
+
+def stop_with_parent(pid: int, interval: float = 1.0) -> None:
+    """Stop this process cleanly (as SIGTERM does: checkpoint, then exit) once its parent
+    ``pid`` is gone, so a trial never outlives a sweep killed with SIGKILL. (On Linux the sweep
+    asks the kernel instead, with PR_SET_PDEATHSIG; this watch is for the other systems.)"""
+    import os
+    import time
+
+    def watch() -> None:
+        while os.getppid() == pid:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="stop-with-parent", daemon=True).start()

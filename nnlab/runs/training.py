@@ -10,6 +10,7 @@ layer never imports plotting. Nothing here prints.
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -22,11 +23,11 @@ import numpy as np
 
 from ..config import Config
 from ..core.network import Network
-from ..errors import ConfigError, TrainingDiverged
+from ..errors import ConfigError, NnlabError, TrainingDiverged
 from ..version import __version__
 from .experiment import Experiment, as_config, build
 from .format import epoch_line
-from .rundir import RunDir
+from .rundir import HOST, RunDir
 from .signals import stop_requests
 from .snapshots import SnapshotRecorder
 from .trainer import Trainer, TrainState
@@ -74,6 +75,7 @@ def summarize(exp: Experiment, run: RunDir, st: TrainState, records: list[dict[s
                  "val": 0 if d.x_val is None else len(d.x_val),
                  "test": 0 if d.x_test is None else len(d.x_test)},
         "overrides": list(overrides), "versions": versions(),
+        "pid": os.getpid(), "host": HOST,  # who trains it: `RunDir.process_alive`
     }
 
 
@@ -97,6 +99,10 @@ def _start(cfg: Config | str | Path | None, overrides: Sequence[str], name: str 
 def _resume(path: str | Path, progress: Any) -> tuple[Experiment, RunDir, Trainer]:
     """The experiment of an interrupted run, its trainer at the last checkpoint."""
     run = RunDir.open(path)
+    summary = run.summary_or_empty()
+    if run.process_alive(summary):
+        raise NnlabError(f"{run.path}: still being trained by process {summary.get('pid')} "
+                         "on this machine; wait for it to end or stop it first")
     exp = build(run.file(RunDir.CONFIG), progress=progress)
     trainer = exp.trainer()
     run.restore(trainer)

@@ -52,8 +52,9 @@ class RunInfo:
 
     @property
     def status(self) -> str:
-        """The recorded status; a run killed hard still says ``running``; no summary: unknown."""
-        return str(self.summary.get("status", "unknown"))
+        """The recorded status; ``crashed`` for a run whose training process is gone (see
+        `RunDir.status`); no summary: unknown."""
+        return RunDir(self.path).status(self.summary)
 
     @property
     def started(self) -> datetime:
