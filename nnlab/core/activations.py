@@ -2,8 +2,12 @@
 
 Each class has ``forward(z) -> a`` and ``backward(z, a, grad) -> dL/dz`` where ``grad = dL/da``.
 For elementwise activations ``backward`` is ``grad * f'(z)``; softmax returns the
-Jacobian-vector product. Outputs keep the input dtype (float32 stays float32), and no method
+Jacobian-vector product. Outputs keep the input dtype (float32 stays float32), and neither method
 modifies ``z``, ``a`` or ``grad`` in place.
+
+The training step uses ``forward_inplace(z)`` (may write a over z, when ``backward`` can do
+without z) and ``backward_inplace(z, a, grad)`` (may write the result over grad): the same values
+bit for bit, without fresh arrays. By default they are ``forward``/``backward``.
 
 ``kinks`` lists the points of z where f' is discontinuous (finite-difference checks avoid them);
 ``differentiable`` is False for activations whose gradient is useless for training (step).
@@ -29,9 +33,17 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     overflow is silenced rather than avoided; both tails keep full relative precision.
     """
     z = np.asarray(z)
-    out = np.negative(z, out=np.empty_like(z))  # an array even for 0-d input
+    out = np.empty_like(z)  # an array even for 0-d input
     with np.errstate(over="ignore"):
-        np.exp(out, out=out)
+        return sigmoid_into(z, out)
+
+
+def sigmoid_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """σ(z) written into ``out`` (which may be z itself). The caller silences the overflow of
+    e^(−z) for z ≪ 0 (the training loop does, once per epoch: np.errstate costs ≈ 1 µs a call).
+    """
+    np.negative(z, out=out)
+    np.exp(out, out=out)
     out += 1
     return np.reciprocal(out, out=out)
 
@@ -49,9 +61,9 @@ def softplus(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Row-wise softmax over the last axis: s_i = e^(z_i − max z) / Σ_j e^(z_j − max z)."""
-    out = z - z.max(axis=-1, keepdims=True)
+    out = np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
     np.exp(out, out=out)
     out /= out.sum(axis=-1, keepdims=True)
     return out
@@ -76,6 +88,14 @@ class Activation(Component):
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def forward_inplace(self, z: np.ndarray) -> np.ndarray:
+        """``forward(z)``, possibly written over z (then ``backward`` never needs z)."""
+        return self.forward(z)
+
+    def backward_inplace(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """``backward(z, a, grad)``, possibly written over grad; z may be a (`forward_inplace`)."""
+        return self.backward(z, a, grad)
+
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.forward(z)
 
@@ -91,7 +111,13 @@ class Identity(Activation):
     def forward(self, z: np.ndarray) -> np.ndarray:
         return z
 
+    def forward_inplace(self, z: np.ndarray) -> np.ndarray:
+        return z
+
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return grad
+
+    def backward_inplace(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return grad
 
 
@@ -123,6 +149,9 @@ class Sigmoid(Activation):
     def forward(self, z: np.ndarray) -> np.ndarray:
         return sigmoid(z)
 
+    def forward_inplace(self, z: np.ndarray) -> np.ndarray:
+        return sigmoid_into(z, z)  # overflow silenced by the training loop
+
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         out = np.subtract(1, a)
         out *= a
@@ -136,6 +165,9 @@ class Tanh(Activation):
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         return np.tanh(z)
+
+    def forward_inplace(self, z: np.ndarray) -> np.ndarray:
+        return np.tanh(z, out=z)
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         out = np.multiply(a, a)
@@ -153,8 +185,14 @@ class ReLU(Activation):
     def forward(self, z: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0)
 
+    def forward_inplace(self, z: np.ndarray) -> np.ndarray:
+        return np.maximum(z, 0, out=z)
+
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return np.multiply(grad, z > 0)
+
+    def backward_inplace(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return np.multiply(grad, z > 0, out=grad)  # z may hold a = max(z, 0): same signs
 
 
 @ACTIVATIONS.register("leaky_relu")
@@ -345,6 +383,9 @@ class Softmax(Activation):
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         return softmax(z)
+
+    def forward_inplace(self, z: np.ndarray) -> np.ndarray:
+        return softmax(z, out=z)
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         dot = np.einsum("...i,...i->...", grad, a)[..., None]

@@ -5,6 +5,11 @@ Forward (batch-major, weights (fan_in, fan_out)):
     m ~ Bernoulli(1 − p) (inverted dropout, so evaluation needs no rescaling).
 Backward, given δ = ∂C/∂z for a batch:
     ∂C/∂W = xᵀ δ,    ∂C/∂b = Σ_batch δ,    ∂C/∂x = δ Wᵀ.
+
+Every layer of a `Network` follows the `Layer` protocol: ``params()``/``grads()`` (two lists in
+the same order), ``forward``/``delta``/``backward`` for evaluation and gradient checks (fresh
+arrays, nothing overwritten), and the ``train_*`` twins the training step calls (same values bit
+for bit, written into buffers the layer reuses from step to step).
 """
 
 from __future__ import annotations
@@ -14,7 +19,44 @@ import numpy as np
 from .activations import Activation
 
 
-class Dense:
+class Layer:
+    """The protocol of a network layer; the ``train_*`` methods default to the plain ones.
+
+    Backpropagation runs layer by layer from the top: ``delta(∂C/∂a)`` gives δ = ∂C/∂(what the
+    layer's activation is applied to), ``backward(δ)`` fills ``grads()`` and returns ∂C/∂x for
+    the layer below. The training step (`Network.train_step`) updates a layer's parameters
+    right after its ``train_backward``, so a layer must not need its parameters after that.
+    """
+
+    def params(self) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def grads(self) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def delta(self, grad_a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, delta: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def train_forward(self, x: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
+        """Training-mode forward; the result may live in a buffer until the next step."""
+        return self.forward(x, rng)
+
+    def train_delta(self, grad_a: np.ndarray) -> np.ndarray:
+        """`delta` that may overwrite ``grad_a`` and what the forward pass cached."""
+        return self.delta(grad_a)
+
+    def train_backward(self, delta: np.ndarray, need_input_grad: bool) -> np.ndarray | None:
+        """`backward` whose ∂C/∂x may live in a buffer until the next step."""
+        return self.backward(delta, need_input_grad)
+
+
+class Dense(Layer):
     """A fully connected layer ``a = f(x W + b)`` with optional bias and inverted dropout."""
 
     def __init__(
@@ -34,6 +76,7 @@ class Dense:
         self.z: np.ndarray | None = None
         self.a: np.ndarray | None = None  # f(z) before dropout
         self.mask: np.ndarray | None = None
+        self._z_buf = self._gx_buf = np.empty((0, 0), weights.dtype)  # train_* buffers
 
     @property
     def fan_in(self) -> int:
@@ -54,8 +97,23 @@ class Dense:
         z = x @ self.W
         if self.b is not None:
             z += self.b
-        a = self.activation.forward(z)
-        self.x, self.z, self.a, self.mask = x, z, a, None
+        self.x, self.z, self.a = x, z, self.activation.forward(z)
+        return self._drop(rng)
+
+    def train_forward(self, x: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
+        """`forward` into this layer's z buffer, a written over z where the activation can."""
+        z = self._z_buf
+        if len(z) != len(x):
+            z = self._z_buf = np.empty((len(x), self.units), self.W.dtype)
+        np.matmul(x, self.W, out=z)
+        if self.b is not None:
+            z += self.b
+        self.x, self.z, self.a = x, z, self.activation.forward_inplace(z)
+        return self._drop(rng)
+
+    def _drop(self, rng: np.random.Generator | None) -> np.ndarray:
+        """a, or in training mode (``rng``) with dropout a · m/(1 − p) with a fresh mask m."""
+        a, self.mask = self.a, None
         if rng is not None and self.dropout > 0:
             keep = 1.0 - self.dropout
             self.mask = (rng.random(a.shape, dtype=a.dtype) < keep) / np.asarray(keep, a.dtype)
@@ -68,13 +126,29 @@ class Dense:
             grad_a = grad_a * self.mask
         return self.activation.backward(self.z, self.a, grad_a)
 
+    def train_delta(self, grad_a: np.ndarray) -> np.ndarray:
+        if self.mask is not None:
+            grad_a *= self.mask
+        return self.activation.backward_inplace(self.z, self.a, grad_a)
+
     def backward(self, delta: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Store ∂C/∂W = xᵀδ and ∂C/∂b = Σδ; return ∂C/∂x = δWᵀ (or None for the first layer)."""
-        np.matmul(self.x.T, delta, out=self.gW)
-        if self.gb is not None:
-            delta.sum(axis=0, out=self.gb)  # the method skips np.sum's Python wrapper
+        self._param_grads(delta)
         return delta @ self.W.T if need_input_grad else None
 
+    def train_backward(self, delta: np.ndarray, need_input_grad: bool) -> np.ndarray | None:
+        self._param_grads(delta)
+        if not need_input_grad:
+            return None
+        gx = self._gx_buf
+        if len(gx) != len(delta):
+            gx = self._gx_buf = np.empty((len(delta), self.fan_in), self.W.dtype)
+        return np.matmul(delta, self.W.T, out=gx)
+
+    def _param_grads(self, delta: np.ndarray) -> None:
+        np.matmul(self.x.T, delta, out=self.gW)
+        if self.gb is not None:
+            np.add.reduce(delta, 0, None, self.gb)  # = delta.sum(axis=0), without its wrapper
 
     def __repr__(self) -> str:
         drop = f", dropout={self.dropout:g}" if self.dropout else ""

@@ -82,6 +82,16 @@ class Loss(Component):
             return d
         return activation.backward(z, a, self.grad(a, t))
 
+    def delta_inplace(
+        self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation
+    ) -> np.ndarray:
+        """`delta`, possibly written over ``a`` (the training step's output buffer)."""
+        if self.fused_with is not None and activation.name == self.fused_with:
+            np.subtract(a, t, out=a)
+            a /= len(a)
+            return a
+        return activation.backward_inplace(z, a, self.grad(a, t))
+
 
 
 @LOSSES.register("mse", "mean_squared_error")

@@ -8,7 +8,7 @@ Backpropagation (Nielsen ch. 2, batch-major):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,31 @@ class Network:
             grad_x = self.layers[i].backward(delta, need_input_grad=i > 0)
             if i > 0:
                 delta = self.layers[i - 1].delta(grad_x)
+
+    def train_step(self, x: np.ndarray, t: np.ndarray, loss: Loss,
+                   update: Callable[[int], None], rng: np.random.Generator | None = None,
+                   scale: float = 1.0) -> None:
+        """One gradient step on the batch (x, t), each layer updated as soon as it can be.
+
+        The training-mode forward pass, δᴸ (times ``scale``, as in `backward`), then from the top
+        layer down: its gradients, ∂C/∂x for the layer below (from its current weights) and
+        ``update(i)`` for layer i, while its gradients are still in cache. The parameters come
+        out bit for bit as after `forward`, `backward` and one optimizer step over all of them;
+        the batch-sized arrays live in buffers the layers reuse from step to step.
+        """
+        layers = self.layers
+        for layer in layers:
+            x = layer.train_forward(x, rng)
+        out = layers[-1]
+        delta = loss.delta_inplace(out.z, out.a, t, out.activation)
+        if scale != 1.0:
+            delta *= scale
+        for i in range(len(layers) - 1, 0, -1):
+            grad_x = layers[i].train_backward(delta, True)
+            update(i)
+            delta = layers[i - 1].train_delta(grad_x)
+        layers[0].train_backward(delta, False)
+        update(0)
 
     def gradients(self, x: np.ndarray, t: np.ndarray, loss: Loss) -> list[np.ndarray]:
         """∂C/∂θ for every parameter at (x, t), without dropout; returns copies."""

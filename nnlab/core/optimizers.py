@@ -70,28 +70,33 @@ class Optimizer(Component):
         """Update every ``params[i]`` in place from ``grads[i]`` with learning rate ``lr``."""
         if len(params) != len(grads):
             raise ValueError(f"{len(params)} parameters but {len(grads)} gradients")
+        self.begin_step(params)
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            self.update(i, p, g, lr)
+
+    def begin_step(self, params: Sequence[np.ndarray]) -> None:
+        """Start step t + 1 over ``params``; then `update` each of them once, in any order."""
         if self._state is None:
             self._state = [self._init_state(p) for p in params]
         elif self._loaded:
             self._check_state(params)
         self.t += 1
-        self.decay(params, lr)
-        for p, g, state in zip(params, grads, self._state, strict=True):
-            self._update(p, g, state, lr)
+
+    def update(self, i: int, p: np.ndarray, g: np.ndarray, lr: float) -> None:
+        """This step's update of parameter ``i`` (its place in the list `begin_step` got).
+
+        Each parameter's update reads only its own gradient and state, so the training step can
+        apply it right after the layer's backward pass: the same numbers as `step`.
+        """
+        if self.weight_decay > 0.0 and p.ndim == 2:
+            p *= 1.0 - lr * self.weight_decay
+        self._update(p, g, self._state[i], lr)  # type: ignore[index]
 
     plain = False  # True when the update is exactly p ← p − η·g (see `apply_scaled`)
 
     def apply_scaled(self, params: Sequence[np.ndarray], scaled: Sequence[np.ndarray]) -> None:
         """p ← p − s for gradients already multiplied by η (only for ``plain`` optimizers)."""
         raise TypeError(f"{self.name} needs the raw gradients; call step()")
-
-    def decay(self, params: Sequence[np.ndarray], lr: float) -> None:
-        """Decoupled weight decay: p ← (1 − η·λ)·p for every weight matrix (ndim == 2)."""
-        if self.weight_decay > 0.0:
-            keep = 1.0 - lr * self.weight_decay
-            for p in params:
-                if p.ndim == 2:
-                    p *= keep
 
     def _init_state(self, p: np.ndarray) -> dict[str, np.ndarray]:
         return {key: np.zeros_like(p) for key in self._buffers}

@@ -127,8 +127,7 @@ class Trainer:
         while st.epoch < self.epochs and st.stop_reason is None:
             t0 = time.perf_counter()
             lr = self.schedule.lr(st.epoch, self.optimizer.lr, self.epochs)
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-                finished = self.run_epoch(lr)
+            finished = self.run_epoch(lr)
             if not finished:
                 st.elapsed += time.perf_counter() - t0
                 st.stop_reason = "interrupted"
@@ -150,42 +149,84 @@ class Trainer:
     def run_epoch(self, lr: float) -> bool:
         """One pass of mini-batch updates at learning rate ``lr``; False if stopped midway.
 
-        Per step: forward, backward, ∂C/∂W += (λ/n)W when L2 is on, optimizer update. For plain
-        SGD, η is folded into δᴸ, so the gradients come out as η∂C/∂θ and the update is a single
-        subtraction per tensor (as in a hand-written loop).
+        Per step: gather the batch's rows (no shuffled copy of the data set), forward, δᴸ, then
+        from the top layer down each layer's gradients, ∂C/∂W += (λ/n)W when L2 is on, and its
+        optimizer update (`Network.train_step`). For plain SGD, η is folded into δᴸ, so the
+        gradients come out as η∂C/∂θ and the update is a single subtraction per tensor.
         """
         st, net, opt = self.state, self.network, self.optimizer
-        params, grads = net.params(), net.grads()
-        weight_pairs = [(layer.W, layer.gW) for layer in net.layers]
         n, bs = len(self.x_train), self.bs
         steps = math.ceil(n / bs)
-        plain = opt.plain
-        scale = lr if plain else 1.0
-        l2_coef = self.l2 / n * scale
-        xs, ts = self._epoch_data(n)
-        for k in range(st.step, steps):
-            net.forward(xs[k * bs:(k + 1) * bs], self.rng)
-            net.backward(ts[k * bs:(k + 1) * bs], self.loss, scale)
-            if l2_coef:
-                for w, gw in weight_pairs:
-                    gw += l2_coef * w
-            if plain:
-                opt.apply_scaled(params, grads)
-            else:
-                opt.step(params, grads, lr)
-            st.step = k + 1
-            if self.should_stop():
-                return False
-            if self.on_step is not None and st.step % 50 == 0:
-                self.on_step(st.epoch + 1, st.step, steps)
+        scale = lr if opt.plain else 1.0
+        update = self._updater(lr, scale)
+        params, loss, rng = net.params(), self.loss, self.rng
+        batches = self._batches(n, steps)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by fit()
+            for k in range(st.step, steps):
+                x, t = batches(k)
+                opt.begin_step(params)
+                net.train_step(x, t, loss, update, rng, scale)
+                st.step = k + 1
+                if self.should_stop():
+                    return False
+                if self.on_step is not None and st.step % 50 == 0:
+                    self.on_step(st.epoch + 1, st.step, steps)
         st.step = 0
         return True
 
-    def _epoch_data(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """This epoch's (shuffled) data; on a mid-epoch resume the same permutation is redrawn."""
+    def _updater(self, lr: float, scale: float) -> Callable[[int], None]:
+        """``update(i)`` for layer i after its backward pass: the L2 term, then the optimizer."""
+        net, opt = self.network, self.optimizer
+        l2_coef = self.l2 / len(self.x_train) * scale
+        weights = {id(w) for w in net.weights()}  # L2 applies to these (biases excluded)
+        layers, first = [], 0
+        for layer in net.layers:
+            ps, gs = layer.params(), layer.grads()
+            layers.append((list(zip(range(first, first + len(ps)), ps, gs)),
+                           [(p, g) for p, g in zip(ps, gs) if id(p) in weights]))
+            first += len(ps)
+        plain = opt.plain
+
+        def update(i: int) -> None:
+            tensors, weight_pairs = layers[i]
+            if l2_coef:
+                for w, gw in weight_pairs:
+                    gw += l2_coef * w
+            if plain:  # gradients already carry η: p ← p − η∂C/∂p
+                for _, p, g in tensors:
+                    p -= g
+            else:
+                for j, p, g in tensors:
+                    opt.update(j, p, g, lr)
+
+        return update
+
+    def _batches(self, n: int, steps: int) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
+        """``batch(k)`` = (x, t) of step k: the rows of this epoch's permutation, gathered into
+        two reused buffers (a shuffled copy of the whole set would double the data in memory)."""
+        x, t, bs = self.x_train, self.t_train, self.bs
+        order = self._epoch_order(n)
+        if order is None:
+            return lambda k: (x[k * bs:(k + 1) * bs], t[k * bs:(k + 1) * bs])
+        xb = np.empty((bs, *x.shape[1:]), x.dtype)
+        tb = np.empty((bs, *t.shape[1:]), t.dtype)
+        last = n - (steps - 1) * bs  # rows of the last batch
+        xl, tl = xb[:last], tb[:last]
+
+        def batch(k: int) -> tuple[np.ndarray, np.ndarray]:
+            rows = order[k * bs:(k + 1) * bs]
+            if k == steps - 1:
+                return x.take(rows, 0, xl, "clip"), t.take(rows, 0, tl, "clip")
+            # mode "clip" (the rows are valid anyway) lets take write straight into the buffer
+            return x.take(rows, 0, xb, "clip"), t.take(rows, 0, tb, "clip")
+
+        return batch
+
+    def _epoch_order(self, n: int) -> np.ndarray | None:
+        """This epoch's permutation (None without shuffling); a mid-epoch resume redraws it."""
         st = self.state
         if not self.shuffle:
-            return self.x_train, self.t_train
+            return None
         now = self.rng.bit_generator.state
         if st.step == 0 or st.epoch_rng_state is None:
             st.epoch_rng_state = now
@@ -194,7 +235,7 @@ class Trainer:
         perm = self.rng.permutation(n)
         if st.step:
             self.rng.bit_generator.state = now  # continue the dropout stream where it stopped
-        return self.x_train[perm], self.t_train[perm]
+        return perm
 
     def _end_epoch(self, record: dict[str, Any], seconds: float) -> None:
         st = self.state
