@@ -16,10 +16,10 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError, closest
 from .checks import check
+from .compose import read_composed
 from .overrides import apply_override, parse_override
 from .schema import Config
 from .source import Source
-from .yamlfile import read_yaml
 
 
 def load_config(
@@ -27,13 +27,15 @@ def load_config(
 ) -> Config:
     """Load, override and validate a config; ``path=None`` starts from the built-in default.
 
-    Raises `ConfigError` with ``file:line: key.path: problem`` for anything invalid.
+    A file may build on others with ``base:`` (see `compose`); the Config remembers its file
+    (``cfg.source``) and the chain of files merged (``cfg.chain``). Raises `ConfigError` with
+    ``file:line: key.path: problem`` for anything invalid.
     """
     if data is not None:
         raw, src = copy.deepcopy(dict(data)), Source(None, {})
     elif path is not None:
-        raw, lines = read_yaml(Path(path))
-        src = Source(str(path), lines)
+        raw, where, chain = read_composed(Path(path))
+        src = Source(str(path), where, chain)
     else:
         raw, src = {}, Source(None, {})
     for text in overrides:
@@ -47,6 +49,7 @@ def load_config(
     except ValidationError as err:
         raise _explain(err, raw, src) from None
     check(cfg, src)
+    cfg.remember(src.file, src.chain)
     return cfg
 
 

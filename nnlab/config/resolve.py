@@ -4,6 +4,7 @@ differences between configs."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ..core import activations, initializers, losses, optimizers, schedules
@@ -48,7 +49,59 @@ def resolve(cfg: Config) -> Config:
     has_val = c.data.val_split > 0 or catalog.always_validates(c.data.name)
     if c.train.monitor == "auto":
         c.train.monitor = "val_loss" if has_val else "loss"
+    schedule = c.optimizer["schedule"]
+    if isinstance(schedule, dict) and "t_max" in schedule and schedule["t_max"] is None:
+        schedule["t_max"] = c.train.epochs  # cosine: T = the run's epochs
+    if c.train.log_every == "auto":
+        c.train.log_every = log_every(c.train.epochs)
+    if c.run.name is None:  # named after its file, as on the command line
+        c.run.name = Path(c.source).stem if c.source else "default"
+    _fill_data(c)
+    if m.output_units == "auto":
+        outputs, classes = _known_outputs(c)
+        if outputs is not None:
+            m.output_units = output_units(c.task, outputs, classes, losses.get(loss).fused_with)
     return c
+
+
+def log_every(epochs: int, lines: int = 30) -> int:
+    """Epochs between printed epoch lines: 1, 2, 5, 10, 20, 50, … — the smallest step that
+    prints at most about ``lines`` lines (every epoch for runs of up to 30 epochs)."""
+    step, k = 1, 0
+    while epochs / step > lines:
+        k += 1
+        step = (1, 2, 5)[k % 3] * 10 ** (k // 3)
+    return step
+
+
+def output_units(task: str, n_outputs: int, n_classes: int | None,
+                 fused_with: str | None) -> int:
+    """The automatic output width: the data's outputs (one unit per class or target column),
+    or 1 for two classes on a sigmoid (binary cross-entropy)."""
+    if task == "classification" and n_classes == 2 and fused_with == "sigmoid":
+        return 1
+    return n_outputs
+
+
+def _fill_data(c: Config) -> None:
+    """The data set's defaults for fields left null (n, domain, classes)."""
+    for key, value in catalog.filled(c.data.name, c.data.bits).items():
+        if getattr(c.data, key) is None:
+            setattr(c.data, key, tuple(value) if key == "domain" else value)
+
+
+def _known_outputs(c: Config) -> tuple[int | None, int | None]:
+    """(outputs, classes) known without reading the data; (None, None) when they are not
+    (a corpus's vocabulary, a file's columns: `build` fills ``output_units`` in then)."""
+    d = c.data
+    if d.name == "samples":
+        if d.labels:
+            classes = d.classes or max(d.labels) + 1
+            return classes, classes
+        rows = d.y or []
+        return (len(rows[0]) if rows and isinstance(rows[0], list) else 1), None
+    n = catalog.n_outputs(d.name, d.classes)
+    return n, (n if c.task == "classification" else None)
 
 
 def defaults_yaml() -> str:

@@ -92,9 +92,11 @@ _DESCRIPTIONS: dict[str, str] = {
 }
 
 DEFAULT_DOMAIN: tuple[float, float] = (-3.0, 3.0)
-_DOMAINS: dict[str, tuple[float, float]] = {"nielsen": (0.0, 1.0)}
-_FIXED_CLASSES: dict[str, int] = {"xor": 2, "circles": 2, "moons": 2, "parity": 2}
-_DEFAULT_CLASSES: dict[str, int] = {"spiral": 2, "blobs": 3}
+# default domains and numbers of classes live in the catalog, the one table of data sets
+_FIXED_CLASSES: dict[str, int] = {s.name: s.classes for s in catalog.SOURCES.values()
+                                  if s.classes and s.fixed_classes}
+_DEFAULT_CLASSES: dict[str, int] = {s.name: s.classes for s in catalog.SOURCES.values()
+                                    if s.classes and not s.fixed_classes}
 DEFAULT_BITS = 4
 MAX_BITS = 20
 MAX_N = 10_000_000
@@ -290,7 +292,7 @@ def _check_classes(name: str, classes: Any) -> int | None:
 
 def _check_domain(name: str, domain: Any, dt: np.dtype) -> tuple[float, float]:
     if domain is None:
-        return _DOMAINS.get(name, DEFAULT_DOMAIN)
+        return catalog.SOURCES[name].domain or DEFAULT_DOMAIN
     if (
         isinstance(domain, (str, bytes))
         or not hasattr(domain, "__len__")

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Config, load_config, resolve
+from ..config.resolve import output_units
 from ..core import losses, optimizers, schedules
 from ..core.losses import Loss
 from ..core.metrics import score
@@ -85,7 +86,10 @@ class Experiment:
 
 def as_config(cfg: Config | str | Path | None, overrides: Sequence[str] = ()) -> Config:
     if isinstance(cfg, Config):
-        return load_config(data=cfg.to_dict(), overrides=overrides) if overrides else cfg
+        if not overrides:
+            return cfg
+        return load_config(data=cfg.to_dict(), overrides=overrides).remember(cfg.source,
+                                                                             cfg.chain)
     return load_config(cfg, overrides)
 
 
@@ -111,6 +115,7 @@ def build(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
         [dataset.n_features, *m.hidden, units], m.activation, m.output_activation,
         weight_init=m.weight_init, bias_init=m.bias_init, bias=m.bias, dropout=m.dropout,
         rng=init_rng, dtype=dtype)
+    m.output_units = units  # the resolved config records every auto decided
     _explicit_weights(network, m.weights, m.biases)
     opt_spec = {k: v for k, v in r.optimizer.items() if k != "schedule"}
     optimizer = optimizers.get(opt_spec)
@@ -149,10 +154,8 @@ def _output_units(r: Config, dataset: Dataset, loss: Loss) -> int:
     if not classification and loss.fused_with is not None:
         raise ConfigError(f"loss: '{loss.name}' needs classification data, but data.name "
                           f"'{dataset.name}' is regression; use mse, mae or huber")
-    auto = dataset.n_outputs
+    auto = output_units(dataset.task, dataset.n_outputs, dataset.n_classes, loss.fused_with)
     two_on_one = classification and dataset.n_classes == 2
-    if two_on_one and loss.fused_with == "sigmoid":
-        auto = 1
     units = auto if r.model.output_units == "auto" else int(r.model.output_units)
     if units not in {auto, dataset.n_outputs} | ({1} if two_on_one else set()):
         raise ConfigError(f"model.output_units: {units} does not match the data "

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 CHECKPOINTS = ("best", "last")
 _SET = "# --set "
+_BASES = "# merged: "
 HOST = socket.gethostname()
 """This machine's name, recorded with the pid of the process that trains a run."""
 
@@ -179,10 +180,14 @@ class RunDir:
                 if line.startswith(_SET)]
 
     @staticmethod
-    def config_header(source: str | None, overrides: Iterable[str]) -> str:
-        """The comment lines config.yaml starts with: where it came from and each --set."""
-        return "# nnlab resolved config" + (f" (from {source})" if source else "") + "".join(
-            f"\n{_SET}{o}" for o in overrides)
+    def config_header(source: str | None, overrides: Iterable[str],
+                      chain: Iterable[str] = ()) -> str:
+        """The comment lines config.yaml starts with: where it came from (the ``base:`` chain
+        of files merged, bases first) and each --set."""
+        bases = [c for c in chain if c != source]
+        return ("# nnlab resolved config" + (f" (from {source})" if source else "")
+                + (f"\n{_BASES}{' <- '.join([*bases, str(source)])}" if bases else "")
+                + "".join(f"\n{_SET}{o}" for o in overrides))
 
     # ------------------------------------------------------------------ metrics and summary
     def read_metrics(self) -> list[dict[str, Any]]:

@@ -87,12 +87,10 @@ def _start(cfg: Config | str | Path | None, overrides: Sequence[str], name: str 
         c = c.model_copy(deep=True)
         c.run.name = name or c.run.name
         c.run.runs_dir = str(runs_dir) if runs_dir else c.run.runs_dir
-    if c.run.name is None:
-        c.run.name = Path(cfg).stem if isinstance(cfg, (str, Path)) else "default"
-    exp = build(c, progress=progress)
+    exp = build(c, progress=progress)  # resolving names the run after its file, as the CLI
     run = RunDir.create(exp.config.run.runs_dir, exp.config.run.name)
-    source = str(cfg) if isinstance(cfg, (str, Path)) else None
-    run.write_config(RunDir.config_header(source, overrides) + "\n" + exp.config.to_yaml())
+    run.write_config(RunDir.config_header(c.source, overrides, c.chain) + "\n"
+                     + exp.config.to_yaml())
     return exp, run, exp.trainer()
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ...config import load_config, load_yaml, resolve
+from ...config import Config, load_config, load_yaml, resolve
 from ...data import catalog
 from ...errors import ConfigError, closest
 from .algorithms import parse_algorithm
@@ -30,12 +30,16 @@ MAX_RUNS = 10_000
 
 
 def is_sweep_file(path: str | Path) -> bool:
-    """A YAML mapping with sweep keys (``grid``, ``base``, …) rather than config sections."""
+    """A YAML mapping with sweep keys (``grid``, ``base``, …) rather than config sections
+    (an experiment file may build on another with ``base:`` too: it has config sections)."""
     try:
         data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError, yaml.YAMLError):
         return False
-    return isinstance(data, dict) and bool(set(data) & set(SPEC_KEYS))
+    if not isinstance(data, dict):
+        return False
+    return bool(set(data) & (set(SPEC_KEYS) - {"base"})) or (
+        "base" in data and not set(data) & set(Config.model_fields))
 
 
 def _text(value: Any, where: str, path: Path, key: str) -> Any:
