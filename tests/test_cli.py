@@ -15,6 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from nnlab.cli import app
+from nnlab.config import load_config
 from nnlab.runs.rundir import RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def test_quiet_prints_only_the_summary(tmp_path):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
 def test_every_shipped_config_trains(tmp_path, config):
-    if yaml.safe_load(config.read_text())["data"]["name"] in ("mnist", "fashion_mnist"):
+    if load_config(config).data.name in ("mnist", "fashion_mnist"):
         pytest.skip("MNIST configs are exercised by tests/test_mnist_training.py")
     result = runner.invoke(app, ["train", str(config), "--json", "--runs-dir", str(tmp_path),
                                  "--set", "train.epochs=3", "--set", "run.plots=false"])
