@@ -133,3 +133,13 @@ def test_api_names_runs_as_the_cli_does(tmp_path):
     assert again.run_dir.name.startswith("sine-")
     assert nnlab.train(nnlab.Config(), overrides=["train.epochs=1", "run.plots=false"],
                        runs_dir=tmp_path).run_dir.name.startswith("default-")
+
+
+def test_a_sweep_file_keeps_its_own_base(tmp_path):
+    from nnlab.tools.sweep import is_sweep_file
+
+    files(tmp_path, exp="base: ../configs/sine.yaml\ntrain: {epochs: 3}\n",
+          sweep="base: exp.yaml\ngrid: {model.activation: [tanh, relu]}\n")
+    assert not is_sweep_file(tmp_path / "exp.yaml")
+    assert is_sweep_file(tmp_path / "sweep.yaml")
+    assert is_sweep_file(ROOT / "configs/sweeps/activations.yaml")
