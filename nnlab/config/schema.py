@@ -152,6 +152,8 @@ class TrainConfig(_Section):
     """training samples used for the per-layer gradient norms"""
     log_every: int | Literal["auto"] = "auto"
     """print an epoch line every N epochs (auto: every epoch up to 30, else at most ~30 lines)"""
+    tolerance: float | None = Field(None, gt=0)
+    """stop ('converged') once an epoch moves the parameters less: ‖Δθ‖ < tolerance"""
 
     @field_validator("batch_size")
     @classmethod

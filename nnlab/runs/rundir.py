@@ -267,6 +267,9 @@ class RunDir:
             **{f"opt/{k}": v for k, v in trainer.optimizer.state_dict().items()},
             **{f"sched/{k}": v for k, v in trainer.schedule.state_dict().items()},
             "state": np.array(trainer.state.to_json()),
+            # mid-epoch with train.tolerance: θ at the epoch's start, for its ‖Δθ‖ after resume
+            **({f"start/{i}": p for i, p in enumerate(trainer.epoch_start)}
+               if trainer.epoch_start is not None and trainer.state.step else {}),
         }
 
     def save_checkpoint(self, kind: str, arrays: Mapping[str, np.ndarray]) -> None:
@@ -285,13 +288,14 @@ class RunDir:
 
     def resumable(self) -> bool:
         """True when ``last.npz`` holds an unfinished training state (`nnlab train --resume`)."""
+        from .trainer import FINISHED
+
         state = self.train_state("last")
-        return state is not None and state.get("stop_reason") not in ("completed",
-                                                                      "early_stopping")
+        return state is not None and state.get("stop_reason") not in FINISHED
 
     def restore(self, trainer: Trainer) -> None:
         """Load weights, optimizer/schedule state, RNG and loop state from ``last.npz``."""
-        from .trainer import TrainState
+        from .trainer import FINISHED, TrainState
 
         path = self.checkpoint_path("last")
         data = load_npz(path)
@@ -302,13 +306,15 @@ class RunDir:
             part.load_state_dict({k[len(prefix):]: v for k, v in data.items()
                                   if k.startswith(prefix)})
         st = TrainState.from_json(str(data["state"]))
-        if st.stop_reason in ("completed", "early_stopping"):
+        if st.stop_reason in FINISHED:
             raise CheckpointError(f"{self.path}: the run already finished ({st.stop_reason}); "
                                   "start a new run to train more")
         st.stop_reason = None
         trainer.state = st
         if st.rng_state is not None:
             trainer.rng.bit_generator.state = st.rng_state
+        starts = sorted((k for k in data if k.startswith("start/")), key=lambda k: int(k[6:]))
+        trainer.epoch_start = [np.array(data[k]) for k in starts] or None
         best = self.checkpoint_path("best")
         if trainer.restore_best and trainer.patience and best.is_file():
             bdata = load_npz(best)

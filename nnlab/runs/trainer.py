@@ -8,6 +8,13 @@ learning", ‖δˡ‖ = ‖∂C/∂bˡ‖), and per hidden layer the fraction of
 probe sample). Epoch 0 is the network at initialization.
 
 L2 regularization uses Nielsen's convention C = C₀ + (λ/2n) Σ w² (`nnlab.core.metrics`).
+
+Stopping rules: ``epochs``; early stopping (``patience`` epochs without an improvement of the
+monitor); divergence (NaN/inf loss); and, with ``tolerance`` ε, convergence — the popular
+article's rule "stop when the step becomes smaller than a threshold": after every epoch
+‖Δθ‖ = ‖θ(end of epoch) − θ(start of epoch)‖ over all parameters is recorded as
+``update_norm``, and the run stops with reason ``converged`` once ‖Δθ‖ < ε. With full-batch
+gradient descent an epoch is one step, ‖Δθ‖ = η‖∇C‖, exactly the article's rule.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ from ..core.network import Network
 from ..core.optimizers import Optimizer
 from ..core.schedules import Schedule
 from ..data.base import Dataset
+
+FINISHED = ("completed", "early_stopping", "converged")
+"""Stop reasons of a run that ended by its own rules (not interrupted, not diverged)."""
 
 
 @dataclass
@@ -77,12 +87,14 @@ class Trainer:
     restore_best: bool = True
     probe_size: int = 1000
     checkpoint_every: int = 1
+    tolerance: float | None = None
     on_epoch: Callable[[dict[str, Any]], None] | None = None
     on_step: Callable[[int, int, int], None] | None = None
     should_stop: Callable[[], bool] = lambda: False
     on_checkpoint: Callable[[str, Trainer], None] | None = None
     state: TrainState = field(default_factory=TrainState)
     best_params: list[np.ndarray] | None = None
+    epoch_start: list[np.ndarray] | None = None  # θ at the start of the epoch (tolerance only)
 
     def __post_init__(self) -> None:
         units, dtype = self.network.layers[-1].units, self.network.dtype
@@ -123,10 +135,13 @@ class Trainer:
         """Train until ``epochs``, early stopping, divergence or ``should_stop()``."""
         st = self.state
         if st.epoch == 0 and st.step == 0:
-            self._end_epoch(self.measure() | {"lr": None}, 0.0)
+            start = {} if self.tolerance is None else {"update_norm": None}
+            self._end_epoch(self.measure() | {"lr": None} | start, 0.0)
         while st.epoch < self.epochs and st.stop_reason is None:
             t0 = time.perf_counter()
             lr = self.schedule.lr(st.epoch, self.optimizer.lr, self.epochs)
+            if self.tolerance is not None and (st.step == 0 or self.epoch_start is None):
+                self.epoch_start = [p.copy() for p in self.network.params()]
             finished = self.run_epoch(lr)
             if not finished:
                 st.elapsed += time.perf_counter() - t0
@@ -135,11 +150,11 @@ class Trainer:
                 return st
             st.epoch, st.step = st.epoch + 1, 0
             with np.errstate(over="ignore", invalid="ignore"):
-                record = self.measure() | {"lr": lr}
+                record = self.measure() | {"lr": lr} | self._update_norm()
             self._end_epoch(record, time.perf_counter() - t0)
         if st.stop_reason is None:
             st.stop_reason = "completed"
-        if st.stop_reason in ("completed", "early_stopping"):
+        if st.stop_reason in FINISHED:
             self._checkpoint("last")
             if st.stop_reason == "early_stopping" and self.best_params is not None:
                 for p, best in zip(self.network.params(), self.best_params):
@@ -173,6 +188,15 @@ class Trainer:
                     self.on_step(st.epoch + 1, st.step, steps)
         st.step = 0
         return True
+
+    def _update_norm(self) -> dict[str, float]:
+        """``{"update_norm": ‖θ − θ(start of epoch)‖}`` when a tolerance is set, else {}."""
+        if self.tolerance is None or self.epoch_start is None:
+            return {}
+        sq = sum(float(np.sum(np.square(p - p0, dtype=np.float64)))
+                 for p, p0 in zip(self.network.params(), self.epoch_start))
+        self.epoch_start = None
+        return {"update_norm": math.sqrt(sq)}
 
     def _updater(self, lr: float, scale: float) -> Callable[[int], None]:
         """``update(i)`` for layer i after its backward pass: the L2 term, then the optimizer."""
@@ -261,6 +285,9 @@ class Trainer:
             st.bad_epochs = 0 if improved else st.bad_epochs + 1
             if self.patience and st.bad_epochs >= self.patience:
                 st.stop_reason = "early_stopping"
+            elif self.tolerance is not None and record.get("update_norm", math.inf) < \
+                    self.tolerance:
+                st.stop_reason = "converged"
         if self.on_epoch:
             self.on_epoch(record)
         if st.best_epoch == st.epoch:

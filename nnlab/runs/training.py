@@ -35,7 +35,7 @@ from .trainer import Trainer, TrainState
 Finish = Callable[[RunDir, Experiment], None]
 """Called once a run has ended and its summary is written (pictures, report, ...)."""
 
-STATUS = {"completed": "completed", "early_stopping": "completed",
+STATUS = {"completed": "completed", "early_stopping": "completed", "converged": "completed",
           "interrupted": "interrupted", "diverged": "failed"}
 
 
