@@ -118,10 +118,17 @@ def test_sigterm_checkpoints_and_resume_continues(tmp_path):
     resumed = nnlab("train", "--resume", str(run), "--set", "train.epochs=400", "--quiet")
     assert resumed.returncode == 2 and "--set" in resumed.stderr  # config is fixed on resume
     env = {**os.environ, "NNLAB_TEST": "1"}
+    before = len(RunDir(run).read_metrics())
     proc2 = subprocess.Popen([sys.executable, "-m", "nnlab.cli", "train", "--resume", str(run),
                               "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, env=env)
-    time.sleep(1.0)
+    # interrupt once the resumed run is training (it has flushed a new epoch), however slow
+    # the machine is
+    deadline = time.time() + 60
+    while time.time() < deadline and proc2.poll() is None:
+        if len(RunDir(run).read_metrics()) > before:
+            break
+        time.sleep(0.1)
     proc2.send_signal(signal.SIGINT)
     out, err = proc2.communicate(timeout=60)
     assert proc2.returncode == 130, err
