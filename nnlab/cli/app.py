@@ -42,12 +42,16 @@ class _LazyConsole:
         self._stderr = stderr
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def real(self) -> Console:
+        """The console itself (rich's Live and Progress need the object, not a stand-in)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(stderr=self._stderr, highlight=False)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
 
 
 out: Console = _LazyConsole(stderr=False)  # type: ignore[assignment]
@@ -94,9 +98,21 @@ def show(renderable: Any, console: Console | None = None) -> None:
     from rich.console import Console
 
     console = console or out
-    if not console.is_terminal:
-        console = Console(file=console.file, width=2000, highlight=False)
-    console.print(renderable)
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    wide = Console(width=2000, highlight=False, no_color=True)
+    with wide.capture() as text:
+        wide.print(renderable)
+    console.file.write("".join(line.rstrip() + "\n" for line in text.get().splitlines()))
+
+
+def status_text(summary: dict[str, Any]) -> str:
+    """``completed``, ``completed (early stopping at epoch 57)``, ``failed (diverged)``, …"""
+    status, reason = summary.get("status"), summary.get("stop_reason")
+    if reason == "early_stopping":
+        return f"{status} (early stopping at epoch {summary.get('epochs_run')})"
+    return str(status) if reason in (None, status) else f"{status} ({reason})"
 
 
 def summary_table(summary: dict[str, Any]) -> Table:
@@ -106,7 +122,7 @@ def summary_table(summary: dict[str, Any]) -> Table:
     table.add_column()
     table.add_row("run", summary["run_dir"])
     table.add_row("network", summary["network"])
-    table.add_row("status", f"{summary['status']} ({summary['stop_reason']})")
+    table.add_row("status", status_text(summary))
     table.add_row("epochs", f"{summary['epochs_run']}/{summary['epochs']}")
     best = " ".join(f"{k}={number(v)}" for k, v in summary["best"].items() if k != "epoch")
     final = " ".join(f"{k}={number(v)}" for k, v in summary["final"].items() if k != "epoch")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .app import data_app, out, user_errors
-from .train import _download_progress, _progress
+from .progress import Display
 
 DatasetArg = Annotated[str, typer.Argument(help="mnist or fashion_mnist.")]
 PathOpt = Annotated[Path | None, typer.Option("--path", help="Folder to look in first.")]
@@ -20,8 +20,8 @@ def data_fetch(name: DatasetArg = "mnist", path: PathOpt = None) -> None:
     """Download (if needed) and verify a dataset ahead of time. Example: nnlab data fetch mnist"""
     from ..data import mnist
 
-    with user_errors(), _progress(out.is_terminal) as bar:
-        where = mnist.fetch(name, path, progress=_download_progress(bar))
+    with user_errors(), Display("live" if out.is_terminal else "plain", out) as display:
+        where = mnist.fetch(name, path, progress=display.download)
     out.print(f"{name}: verified in {where}")
 
 

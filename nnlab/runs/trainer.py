@@ -67,7 +67,8 @@ class Trainer:
     """Trains ``network`` on ``dataset``; knows nothing about files or printing.
 
     Callbacks: ``on_epoch(record)`` after every epoch (including epoch 0),
-    ``on_step(epoch, step, steps)`` every few steps, ``should_stop()`` polled after each step.
+    ``on_step(epoch, step, steps)`` every 50 steps and after the last, ``should_stop()`` polled
+    after each step.
     ``on_checkpoint(kind, trainer)`` is called for ``"last"`` and ``"best"``.
     """
 
@@ -184,7 +185,7 @@ class Trainer:
                 st.step = k + 1
                 if self.should_stop():
                     return False
-                if self.on_step is not None and st.step % 50 == 0:
+                if self.on_step is not None and (st.step % 50 == 0 or st.step == steps):
                     self.on_step(st.epoch + 1, st.step, steps)
         st.step = 0
         return True
