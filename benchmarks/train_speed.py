@@ -1,127 +1,174 @@
 """Seconds per epoch: nnlab's training loop against the leanest hand-written NumPy loop.
 
-    python benchmarks/train_speed.py                      # defaults: 50,000 samples, 5 repeats
-    python benchmarks/train_speed.py --samples 5000 --repeats 3 --epochs-per-size 1   # quick
+    python benchmarks/train_speed.py                      # 50,000 samples, 5 rounds, 3 sizes
+    python benchmarks/train_speed.py --samples 5000 --repeats 3 --only b10 b128   # quick
     python benchmarks/train_speed.py --json               # results as JSON instead of the table
 
-Two sizes, on random float32 data (x ~ U(0, 1), one-hot random labels over 10 classes):
+Three networks on random float32 data (x ~ U(0, 1), one-hot random labels over 10 classes),
+plain SGD η = 0.1, batch-mean loss:
 
-* ``[784,30,10] sigmoid b=10``: sigmoid hidden and output, binary cross-entropy, δᴸ = a − t
-  (Nielsen's network), weights ``nielsen``, biases N(0, 1), plain SGD η = 0.1;
-* ``[784,100,10] relu b=128``: relu hidden, softmax output, categorical cross-entropy,
-  δᴸ = a − t, weights ``he_normal``, zero biases, plain SGD η = 0.1.
+* ``b10``: [784,30,10] sigmoid hidden and output, binary cross-entropy (Nielsen's network),
+  weights ``nielsen``, biases N(0, 1), batch 10;
+* ``b128``: [784,100,10] relu, softmax output, categorical cross-entropy, ``he_normal``, batch 128;
+* ``b256``: [784,512,512,10] relu, softmax, categorical cross-entropy, ``he_normal``, batch 256.
 
-"nnlab" is ``Trainer.run_epoch`` — exactly the step loop ``nnlab train`` runs (shuffle copy,
-forward, backward, optimizer update), inside a real ``Trainer.fit()`` epoch. "hand" is one
-permutation + fancy-index copy per epoch, then per batch two matmuls forward, δ = (a − t)·η/m,
-three matmuls backward (into preallocated buffers) and ``W -= g`` in place — same shapes
-(weights (fan_in, fan_out)), same float32, same starting weights, same batch-mean-loss gradient.
-(The textbook form ``W -= (η/m)·(xᵀδ)`` with fresh arrays is 10–30 % slower; see `hand_epoch`.)
-Before timing, both loops train a few hundred samples from the same weights with the same
-permutation and must agree (a correctness check, not a timing assertion).
+Columns, all as ratios to "hand" (the step loop below) measured in the same run:
 
-"incl. metrics" is the whole ``fit()`` epoch: the steps plus nnlab's per-epoch ``measure()``
-(loss/accuracy on all training samples, gradient norms and dead units on a 1,000-sample probe)
-— what ``nnlab train`` reports as epoch time.
+* "nnlab steps": ``Trainer.run_epoch`` — exactly the step loop ``nnlab train`` runs, inside a real
+  ``Trainer.fit()`` epoch;
+* "nnlab epoch": the whole ``fit()`` epoch, the steps plus the per-epoch metrics (loss and
+  accuracy on every training sample, gradient norms and dead units on a 1,000-sample probe) —
+  what ``nnlab train`` reports as epoch time;
+* "torch": PyTorch eager, idiomatic (``nn.Sequential``, ``torch.optim.SGD``, the fused
+  ``*_with_logits``/``cross_entropy`` loss, a ``randperm`` and per-batch indexing), when torch is
+  importable (it is not an nnlab dependency).
 
-The machine may be shared and noisy, so the two loops are measured in the same process,
-interleaved (the order alternates every repeat); the table shows the median (and min–max) of
-the per-epoch times and the ratio of the medians. BLAS threading is left as the environment
-sets it (OPENBLAS_NUM_THREADS etc. are respected, never changed). No timing assertions.
+"hand" is one permutation + fancy-index copy of the data per epoch, then per batch the matmuls
+forward, δ = (a − t)·η/m, the matmuls backward (weight gradients into preallocated buffers) and
+``W -= g`` in place right after each layer's gradient — same shapes, float32, starting weights and
+batch-mean gradient as nnlab. Before timing, nnlab and the hand loop train a few hundred samples
+from the same weights with the same permutation and must agree (a correctness check).
 
-Note on busy machines: OpenBLAS starts one thread per core and uses them for the larger
-[784,100,10] b=128 products. When other processes already keep the cores busy, those threads
-wait for each other and BOTH loops get many times slower (seen: ~25× on a 2-core machine running
-two other trainings). The ratio stays meaningful, the absolute times do not; for absolute numbers
-on a shared machine run with ``OPENBLAS_NUM_THREADS=1``.
+The loops alternate within one process (the order rotates every round); the table shows ratios of
+the medians and the spread (min–max) of the per-round ratios. All loops run with ``--threads``
+BLAS threads (default 1: the ratios then measure the Python and NumPy overhead, not the machine's
+other load); torch gets the same number of threads. No timing assertions anywhere.
+
+The last line is the peak memory of ``nnlab train configs/mnist_nielsen.yaml`` (one epoch, in a
+subprocess, resource.getrusage) as a multiple of the float32 MNIST images (70,000 × 784 × 4
+bytes), when MNIST is found (NNLAB_DATA_DIR); ``--no-memory`` skips it.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout w/o install
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 import nnlab  # noqa: E402
 from nnlab.core import losses, optimizers, schedules  # noqa: E402
 from nnlab.data import Dataset  # noqa: E402
 from nnlab.runs.trainer import Trainer  # noqa: E402
 
-TARGET = 1.3
 N_CLASSES = 10
-SIZES: list[dict[str, Any]] = [
-    {"label": "[784,30,10] sigmoid b=10", "sizes": [784, 30, 10], "hidden": "sigmoid",
-     "output": "sigmoid", "loss": "binary_crossentropy", "batch": 10, "lr": 0.1,
-     "weight_init": "nielsen", "bias_init": {"name": "normal", "std": 1.0}},
-    {"label": "[784,100,10] relu b=128", "sizes": [784, 100, 10], "hidden": "relu",
-     "output": "softmax", "loss": "categorical_crossentropy", "batch": 128, "lr": 0.1,
-     "weight_init": "he_normal", "bias_init": "zeros"},
-]
+TARGETS = {"b10": (0.85, 1.15), "b128": (0.95, 1.4), "b256": (0.95, None)}  # steps, epoch
+SIZES: dict[str, dict[str, Any]] = {
+    "b10": {"label": "[784,30,10] sigmoid b=10", "sizes": [784, 30, 10], "hidden": "sigmoid",
+            "output": "sigmoid", "loss": "binary_crossentropy", "batch": 10,
+            "weight_init": "nielsen", "bias_init": {"name": "normal", "std": 1.0}},
+    "b128": {"label": "[784,100,10] relu b=128", "sizes": [784, 100, 10], "hidden": "relu",
+             "output": "softmax", "loss": "categorical_crossentropy", "batch": 128,
+             "weight_init": "he_normal", "bias_init": "zeros"},
+    "b256": {"label": "[784,512,512,10] relu b=256", "sizes": [784, 512, 512, 10],
+             "hidden": "relu", "output": "softmax", "loss": "categorical_crossentropy",
+             "batch": 256, "weight_init": "he_normal", "bias_init": "zeros"},
+}
+LR = 0.1
 
 
 # --------------------------------------------------------------------------- the hand loop
-def hand_epoch(params: list[np.ndarray], x: np.ndarray, t: np.ndarray, bs: int, lr: float,
-               rng: np.random.Generator, hidden: str, output: str) -> None:
-    """One epoch of mini-batch SGD on a one-hidden-layer net, as lean as plain NumPy gets.
+def _act(z: np.ndarray, name: str) -> np.ndarray:
+    """The activation in place: relu, sigmoid or (row-wise) softmax."""
+    if name == "relu":
+        return np.maximum(z, 0, out=z)
+    if name == "softmax":
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        return z
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    z += 1
+    return np.reciprocal(z, out=z)
 
-    Leaner than the textbook form in two ways nnlab cannot copy without giving up its separate
-    loss/layer/optimizer objects: the output error is scaled by η/m once (a (m, 10) array), so
-    the matmuls yield η·∂L/∂W directly and each update is a single ``W -= g`` pass; and the
-    weight-gradient matmuls write into two preallocated buffers (no fresh (784, h) array, and
-    no page faults, per step).
+
+def hand_epoch(params: list[np.ndarray], x: np.ndarray, t: np.ndarray, bs: int,
+               rng: np.random.Generator, hidden: str, output: str) -> None:
+    """One epoch of mini-batch SGD written as leanly as plain NumPy allows (any depth).
+
+    δᴸ is scaled by η/m once, so the matmuls yield η·∂L/∂W and each update is one ``W -= g``,
+    applied right after that layer's gradient; weight gradients go into preallocated buffers.
     """
-    w1, b1, w2, b2 = params
-    g1, g2 = np.empty_like(w1), np.empty_like(w2)
+    ws, bs_ = params[0::2], params[1::2]
+    gs = [np.empty_like(w) for w in ws]
     perm = rng.permutation(len(x))
     xs, ts = x[perm], t[perm]
-    relu, softmax = hidden == "relu", output == "softmax"
+    top = len(ws) - 1
     for k in range(0, len(xs), bs):
-        xb, tb = xs[k:k + bs], ts[k:k + bs]
-        z1 = xb @ w1
-        z1 += b1
-        if relu:
-            a1 = np.maximum(z1, 0, out=z1)
-        else:
-            np.negative(z1, out=z1)
-            np.exp(z1, out=z1)
-            z1 += 1
-            a1 = np.reciprocal(z1, out=z1)
-        a2 = a1 @ w2
-        a2 += b2
-        if softmax:
-            a2 -= a2.max(axis=1, keepdims=True)
-            np.exp(a2, out=a2)
-            a2 /= a2.sum(axis=1, keepdims=True)
-        else:
-            np.negative(a2, out=a2)
-            np.exp(a2, out=a2)
-            a2 += 1
-            np.reciprocal(a2, out=a2)
-        d2 = a2
-        d2 -= tb                                      # δ² = a − t
-        d2 *= lr / len(xb)                            # η × gradient of the batch-MEAN loss
-        d1 = d2 @ w2.T
-        if relu:
-            d1 *= a1 > 0
-        else:
-            d1 *= a1 * (1 - a1)                       # σ' = a(1 − a)
-        np.matmul(a1.T, d2, out=g2)
-        w2 -= g2
-        b2 -= d2.sum(axis=0)
-        np.matmul(xb.T, d1, out=g1)
-        w1 -= g1
-        b1 -= d1.sum(axis=0)
+        acts = [xs[k:k + bs]]
+        for i, (w, b) in enumerate(zip(ws, bs_)):
+            z = acts[-1] @ w
+            z += b
+            acts.append(_act(z, output if i == top else hidden))
+        d = acts.pop()
+        d -= ts[k:k + bs]                             # δᴸ = a − t
+        d *= LR / len(d)                              # η × gradient of the batch-MEAN loss
+        for i in range(top, -1, -1):
+            a = acts[i]
+            if i:
+                below = d @ ws[i].T
+            np.matmul(a.T, d, out=gs[i])
+            ws[i] -= gs[i]
+            bs_[i] -= d.sum(axis=0)
+            if i:
+                if hidden == "relu":
+                    below *= a > 0
+                else:
+                    below *= a * (1 - a)              # σ' = a(1 − a)
+                d = below
+
+
+# --------------------------------------------------------------------------- torch
+def torch_epoch(cfg: dict[str, Any], params: list[np.ndarray], x: np.ndarray,
+                labels: np.ndarray, t: np.ndarray, threads: int) -> Callable[[], None] | None:
+    """An idiomatic PyTorch eager epoch of the same network from the same weights, or None."""
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    mods: list[Any] = []
+    for i in range(len(cfg["sizes"]) - 1):
+        lin = torch.nn.Linear(cfg["sizes"][i], cfg["sizes"][i + 1])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(params[2 * i].T.copy()))
+            lin.bias.copy_(torch.from_numpy(params[2 * i + 1].copy()))
+        mods += [lin, torch.nn.ReLU() if cfg["hidden"] == "relu" else torch.nn.Sigmoid()]
+    model = torch.nn.Sequential(*mods[:-1])  # the output's activation is in the loss
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    xt, tt, yt = torch.from_numpy(x), torch.from_numpy(t), torch.from_numpy(labels)
+    gen = torch.Generator().manual_seed(3)
+    sigmoid, bs, n = cfg["output"] == "sigmoid", cfg["batch"], len(x)
+
+    def epoch() -> None:
+        perm = torch.randperm(n, generator=gen)
+        for k in range(0, n, bs):
+            idx = perm[k:k + bs]
+            z = model(xt[idx])
+            if sigmoid:  # Nielsen's cross-entropy: summed over the outputs, mean over the batch
+                loss = F.binary_cross_entropy_with_logits(z, tt[idx], reduction="sum") / len(idx)
+            else:
+                loss = F.cross_entropy(z, yt[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+    return epoch
 
 
 # --------------------------------------------------------------------------- nnlab
@@ -131,8 +178,7 @@ def make_trainer(cfg: dict[str, Any], x: np.ndarray, labels: np.ndarray, seed: i
                               rng=np.random.default_rng(0), dtype=np.float32)
     ds = Dataset(name="random", task="classification", x_train=x, y_train=labels,
                  n_classes=N_CLASSES)
-    return Trainer(net, ds, losses.get(cfg["loss"]),
-                   optimizers.get({"name": "sgd", "lr": cfg["lr"]}),
+    return Trainer(net, ds, losses.get(cfg["loss"]), optimizers.get({"name": "sgd", "lr": LR}),
                    schedules.get("constant"), np.random.default_rng(seed),
                    epochs=1, batch_size=cfg["batch"], shuffle=True)
 
@@ -143,7 +189,6 @@ class FitTimer:
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
         self.steps_time = 0.0
-        self.record: dict[str, Any] = {}
         run_epoch = trainer.run_epoch
 
         def timed_run_epoch(lr: float) -> bool:  # the trainer's own method, timed
@@ -153,12 +198,8 @@ class FitTimer:
             return done
 
         trainer.run_epoch = timed_run_epoch  # type: ignore[method-assign]
-        trainer.on_epoch = self._on_epoch
         trainer.epochs = 0
         trainer.fit()  # epoch 0: the measurement at initialization (untimed)
-
-    def _on_epoch(self, record: dict[str, Any]) -> None:
-        self.record = record
 
     def epoch(self) -> tuple[float, float]:
         """(seconds of the step loop, seconds of the whole fit() epoch incl. metrics)."""
@@ -179,14 +220,13 @@ def equivalence_check(cfg: dict[str, Any], x: np.ndarray, labels: np.ndarray) ->
     tr = make_trainer(cfg, x[:n], labels[:n], seed=123)
     params = [p.copy() for p in tr.network.params()]
     with np.errstate(over="ignore", invalid="ignore"):
-        tr.run_epoch(cfg["lr"])
-        hand_epoch(params, tr.x_train, tr.t_train, tr.bs, cfg["lr"], np.random.default_rng(123),
+        tr.run_epoch(LR)
+        hand_epoch(params, tr.x_train, tr.t_train, tr.bs, np.random.default_rng(123),
                    cfg["hidden"], cfg["output"])
     return max(float(np.max(np.abs(p - q))) for p, q in zip(tr.network.params(), params))
 
 
-def bench_size(cfg: dict[str, Any], x: np.ndarray, labels: np.ndarray, repeats: int,
-               epochs: int, warmup: int, log: bool) -> dict[str, Any]:
+def bench_size(cfg: dict[str, Any], x: np.ndarray, labels: np.ndarray, args: Any) -> dict:
     diff = equivalence_check(cfg, x, labels)
     if diff > 1e-4:
         raise RuntimeError(f"{cfg['label']}: nnlab and the hand loop disagree (max |Δ| {diff})")
@@ -195,83 +235,75 @@ def bench_size(cfg: dict[str, Any], x: np.ndarray, labels: np.ndarray, repeats: 
     params = [p.copy() for p in trainer.network.params()]  # same starting weights
     xt, tt = trainer.x_train, trainer.t_train  # the same float32 arrays and one-hot targets
     hand_rng = np.random.default_rng(2)
+    torch_run = None if args.no_torch else torch_epoch(cfg, params, xt, labels, tt, args.threads)
 
-    def hand() -> float:
+    def timed(fn: Callable[[], Any]) -> float:
         t0 = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):  # as fit(): exp(−z) may overflow
-            hand_epoch(params, xt, tt, cfg["batch"], cfg["lr"], hand_rng, cfg["hidden"],
-                       cfg["output"])
+            fn()
         return time.perf_counter() - t0
 
-    for _ in range(warmup):  # untimed: first-touch page faults, caches, BLAS thread start-up
-        timer.epoch()
-        hand()
-    nn_steps: list[float] = []
-    nn_total: list[float] = []
-    hand_t: list[float] = []
-    for r in range(repeats):
-        for _ in range(epochs):
-            order = ("nnlab", "hand") if r % 2 == 0 else ("hand", "nnlab")
-            for who in order:
-                if who == "nnlab":
-                    s, tot = timer.epoch()
-                    nn_steps.append(s)
-                    nn_total.append(tot)
-                else:
-                    hand_t.append(hand())
-        if log:
-            print(f"  {cfg['label']}: repeat {r + 1}/{repeats}: nnlab {nn_steps[-1]:.3f} s "
-                  f"(+ metrics {nn_total[-1] - nn_steps[-1]:.3f} s), hand {hand_t[-1]:.3f} s",
-                  flush=True)
+    loops: dict[str, Callable[[], Any]] = {
+        "nnlab": timer.epoch,
+        "hand": lambda: hand_epoch(params, xt, tt, cfg["batch"], hand_rng, cfg["hidden"],
+                                   cfg["output"])}
+    if torch_run is not None:
+        loops["torch"] = torch_run
+    times: dict[str, list[float]] = {k: [] for k in ("steps", "epoch", "hand", "torch")}
+    names = list(loops)
+    for r in range(-args.warmup, args.repeats):  # negative rounds: untimed warm-up
+        for who in names[r % len(names):] + names[:r % len(names)]:
+            if who == "nnlab":
+                steps, total = timer.epoch()
+                if r >= 0:
+                    times["steps"].append(steps)
+                    times["epoch"].append(total)
+            else:
+                s = timed(loops[who])
+                if r >= 0:
+                    times[who].append(s)
+        if r >= 0 and not args.json:
+            print(f"  {cfg['label']}: round {r + 1}/{args.repeats}: "
+                  + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in times.items() if v), flush=True)
+    return summarize(cfg, times, diff, len(x))
+
+
+def summarize(cfg: dict[str, Any], times: dict[str, list[float]], diff: float, n: int) -> dict:
     med = statistics.median
-    metrics = [tot - s for s, tot in zip(nn_steps, nn_total)]
-    res = {
-        "label": cfg["label"], "sizes": cfg["sizes"], "hidden": cfg["hidden"],
-        "output": cfg["output"], "loss": cfg["loss"], "batch_size": cfg["batch"],
-        "steps_per_epoch": -(-len(x) // cfg["batch"]), "epochs_timed": len(hand_t),
-        "nnlab_s": med(nn_steps), "hand_s": med(hand_t),
-        "ratio": med(nn_steps) / med(hand_t),
-        "paired_ratio_median": med([a / b for a, b in zip(nn_steps, hand_t)]),
-        "ratio_of_minima": min(nn_steps) / min(hand_t),
-        "nnlab_incl_metrics_s": med(nn_total), "metrics_s": med(metrics),
-        "ratio_incl_metrics": med(nn_total) / med(hand_t),
-        "equivalence_max_abs_diff": diff,
-        "final_train_loss": timer.record.get("loss"),
-        "raw": {"nnlab_s": nn_steps, "hand_s": hand_t, "nnlab_incl_metrics_s": nn_total},
-        "target": TARGET,
-    }
+    hand = times["hand"]
+    res: dict[str, Any] = {"label": cfg["label"], "batch_size": cfg["batch"],
+                           "steps_per_epoch": -(-n // cfg["batch"]), "hand_s": med(hand),
+                           "equivalence_max_abs_diff": diff, "raw": times}
+    for key in ("steps", "epoch", "torch"):
+        if times[key]:
+            per_round = [a / b for a, b in zip(times[key], hand)]
+            res[key] = {"ratio": med(times[key]) / med(hand), "min": min(per_round),
+                        "max": max(per_round), "s": med(times[key])}
     return res
 
 
-def blas_info() -> dict[str, Any]:
-    """What BLAS numpy uses, without threadpoolctl: build config plus the live library's view."""
-    info: dict[str, Any] = {}
-    try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        info["name"], info["version"] = blas.get("name"), blas.get("version")
-    except Exception:  # older numpy: no mode="dicts"
-        pass
-    try:  # the loaded OpenBLAS itself (Linux): threads in use and the kernel chosen at runtime
-        libs = {line.split()[-1] for line in open("/proc/self/maps")
-                if "openblas" in line.lower() and ".so" in line}
-        for path in sorted(libs):
-            lib = ctypes.CDLL(path)
-            for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""),
-                                   ("openblas_", "64_"), ("openblas_", "")):
-                if hasattr(lib, f"{prefix}get_num_threads{suffix}"):
-                    info["threads"] = int(getattr(lib, f"{prefix}get_num_threads{suffix}")())
-                    core = getattr(lib, f"{prefix}get_corename{suffix}", None)
-                    if core is not None:
-                        core.restype = ctypes.c_char_p
-                        info["core"] = core().decode()
-                    break
-    except Exception:
-        pass
-    info["env"] = {k: v for k, v in os.environ.items()
-                   if k.startswith(("OPENBLAS_", "OMP_", "MKL_", "BLIS_"))}
-    return info
+# --------------------------------------------------------------------------- memory
+def mnist_peak() -> dict[str, Any] | None:
+    """Peak RSS of a one-epoch `nnlab train configs/mnist_nielsen.yaml`, or None without MNIST."""
+    if not os.environ.get("NNLAB_DATA_DIR"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+                "stdout=subprocess.DEVNULL); print(resource.getrusage("
+                "resource.RUSAGE_CHILDREN).ru_maxrss)")
+        cmd = [sys.executable, "-c", code, sys.executable, "-m", "nnlab.cli", "train",
+               str(ROOT / "configs" / "mnist_nielsen.yaml"), "--set", "train.epochs=1",
+               "--runs-dir", tmp, "--quiet"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1:]}
+    peak = int(out.stdout.split()[-1]) * 1024  # ru_maxrss is in KiB on Linux
+    data = 70_000 * 784 * 4
+    return {"peak_mib": peak / 2**20, "data_mib": data / 2**20, "ratio": peak / data}
 
 
+# --------------------------------------------------------------------------- report
 def _load() -> str:
     try:
         return " ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -279,72 +311,73 @@ def _load() -> str:
         return "n/a"
 
 
+def report(results: list[dict[str, Any]], env: dict[str, Any], memory: Any) -> None:
+    def cell(r: dict[str, Any], key: str) -> str:
+        v = r.get(key)
+        return f"{v['ratio']:.2f} ({v['min']:.2f}–{v['max']:.2f})" if v else "–"
+
+    head = (f"{'network':<28} {'steps':>6} {'hand s/ep':>9} {'nnlab steps':>18} "
+            f"{'nnlab epoch':>18} {'torch':>18}")
+    print("\n" + head + "\n" + "-" * len(head))
+    for r in results:
+        print(f"{r['label']:<28} {r['steps_per_epoch']:>6} {r['hand_s']:>9.3f} "
+              f"{cell(r, 'steps'):>18} {cell(r, 'epoch'):>18} {cell(r, 'torch'):>18}")
+    print("\nratios to the hand loop's median epoch (spread of the per-round ratios); targets: "
+          + "; ".join(f"{k} steps ≤ {s}" + (f", epoch ≤ {e}" if e else "")
+                      for k, (s, e) in TARGETS.items()))
+    if not any(r.get("torch") for r in results):
+        print("torch: torch not installed")
+    print("same-work check, max |nnlab − hand| after one epoch on a few samples: "
+          + ", ".join(f"{r['equivalence_max_abs_diff']:.1e}" for r in results))
+    print(f"load average before {env['load_before']}, after {env['load_after']}")
+    if memory is None:
+        print("peak memory: MNIST not found (set NNLAB_DATA_DIR)")
+    elif "error" in memory:
+        print(f"peak memory: the MNIST run failed: {memory['error']}")
+    else:
+        print(f"peak memory of nnlab train configs/mnist_nielsen.yaml (1 epoch): "
+              f"{memory['peak_mib']:.0f} MiB = {memory['ratio']:.2f}× the float32 images "
+              f"({memory['data_mib']:.0f} MiB)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=50_000, help="training samples (50000)")
-    ap.add_argument("--repeats", type=int, default=5,
-                    help="interleaved nnlab/hand rounds per size (5)")
-    ap.add_argument("--epochs-per-size", type=int, default=1,
-                    help="epochs of each loop per round (1); medians are over all epochs")
-    ap.add_argument("--warmup", type=int, default=1,
-                    help="untimed epochs of each loop before timing, per size (1)")
+    ap.add_argument("--repeats", type=int, default=5, help="timed rounds per size (5)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed rounds per size (1)")
+    ap.add_argument("--threads", type=int, default=1, help="BLAS (and torch) threads (1)")
+    ap.add_argument("--only", nargs="+", choices=list(SIZES), default=list(SIZES))
+    ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    ap.add_argument("--no-memory", action="store_true", help="skip the MNIST peak memory")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random data (0)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args()
-    if args.samples < 1 or args.repeats < 1 or args.epochs_per_size < 1 or args.warmup < 0:
-        ap.error("--samples, --repeats, --epochs-per-size must be >= 1 and --warmup >= 0")
+    if args.samples < 1 or args.repeats < 1 or args.warmup < 0 or args.threads < 1:
+        ap.error("--samples, --repeats, --threads must be >= 1 and --warmup >= 0")
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     rng = np.random.default_rng(args.seed)
     x = rng.random((args.samples, 784), dtype=np.float32)
     labels = rng.integers(0, N_CLASSES, size=args.samples)
+    blas = [{k: i.get(k) for k in ("internal_api", "version", "architecture")}
+            for i in threadpool_info() if i.get("user_api") == "blas"]
     env = {"python": platform.python_version(), "numpy": np.__version__,
-           "nnlab": nnlab.__version__, "cpus": os.cpu_count(), "blas": blas_info(),
-           "samples": args.samples, "repeats": args.repeats,
-           "epochs_per_size": args.epochs_per_size, "warmup": args.warmup,
-           "load_average_before": _load()}
+           "nnlab": nnlab.__version__, "cpus": os.cpu_count(), "blas": blas,
+           "threads": args.threads, "samples": args.samples, "repeats": args.repeats,
+           "load_before": _load()}
     if not args.json:
-        b = env["blas"]
         print(f"numpy {env['numpy']} (python {env['python']}), nnlab {env['nnlab']}, "
-              f"{env['cpus']} CPUs; BLAS {b.get('name', '?')} {b.get('version', '')}"
-              + (f", core {b['core']}" if "core" in b else "")
-              + (f", {b['threads']} threads" if "threads" in b else "")
-              + (f", env {b['env']}" if b["env"] else ""))
-        print(f"load average {_load()} (the machine may be shared; see the note in the docstring)")
-        print(f"{args.samples} samples, {args.repeats} interleaved repeats × "
-              f"{args.epochs_per_size} epoch(s) per size; medians of seconds per epoch\n",
+              f"{env['cpus']} CPUs, BLAS {blas}, {args.threads} thread(s); load {_load()}")
+        print(f"{args.samples} samples, {args.repeats} rounds (+{args.warmup} warm-up)\n",
               flush=True)
-
-    results = [bench_size(cfg, x, labels, args.repeats, args.epochs_per_size, args.warmup,
-                          log=not args.json) for cfg in SIZES]
-
-    env["load_average_after"] = _load()
+    with threadpool_limits(args.threads, user_api="blas"):
+        results = [bench_size(SIZES[k], x, labels, args) for k in args.only]
+    env["load_after"] = _load()
+    memory = None if args.no_memory else mnist_peak()
     if args.json:
-        print(json.dumps({"env": env, "results": results}, indent=2))
-        return
-    head = (f"{'network':<26} {'steps':>6} {'nnlab s/ep (min–max)':>20} "
-            f"{'hand s/ep (min–max)':>20} {'ratio':>6} "
-            f"{'nnlab incl. metrics':>20} {'metrics':>8}")
-    print("\n" + head + "\n" + "-" * len(head))
-    for r in results:
-        nn, hd = r["raw"]["nnlab_s"], r["raw"]["hand_s"]
-        print(f"{r['label']:<26} {r['steps_per_epoch']:>6} "
-              f"{r['nnlab_s']:>6.3f} ({min(nn):.3f}–{max(nn):.3f}) "
-              f"{r['hand_s']:>6.3f} ({min(hd):.3f}–{max(hd):.3f}) {r['ratio']:>6.2f} "
-              f"{r['nnlab_incl_metrics_s']:>11.3f} ({r['ratio_incl_metrics']:.2f}×) "
-              f"{r['metrics_s']:>8.3f}")
-    print("\nratio = median nnlab / median hand (step loop only). Cross-checks against noise: "
-          "median of the paired per-repeat ratios "
-          + ", ".join(f"{r['paired_ratio_median']:.2f}" for r in results)
-          + "; ratio of the fastest epochs "
-          + ", ".join(f"{r['ratio_of_minima']:.2f}" for r in results) + ".")
-    print("incl. metrics = whole Trainer.fit() epoch (steps + measure()), ratio to hand in ().")
-    print("same-work check (one epoch on a few samples from the same weights and permutation): "
-          "max |nnlab − hand| over all parameters = "
-          + ", ".join(f"{r['equivalence_max_abs_diff']:.1e}" for r in results) + ".")
-    print(f"load average now {env['load_average_after']}\n")
-    for r in results:
-        print(f"{r['label']}: nnlab {r['nnlab_s']:.3f} s/epoch, hand {r['hand_s']:.3f} s/epoch, "
-              f"ratio {r['ratio']:.2f} (target ≤ {TARGET})")
+        print(json.dumps({"env": env, "results": results, "memory": memory}, indent=2))
+    else:
+        report(results, env, memory)
 
 
 if __name__ == "__main__":

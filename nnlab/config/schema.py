@@ -150,6 +150,8 @@ class TrainConfig(_Section):
     """metric for the best epoch and early stopping (auto: val_loss, or loss without val)"""
     probe_size: int = Field(1000, ge=1)
     """training samples used for the per-layer gradient norms"""
+    eval_every: int = Field(1, ge=1)
+    """measure the per-epoch metrics every N epochs (and after the last); patience counts these"""
     log_every: int | Literal["auto"] = "auto"
     """print an epoch line every N epochs (auto: every epoch up to 30, else at most ~30 lines)"""
     tolerance: float | None = Field(None, gt=0)

@@ -59,7 +59,8 @@ class Experiment:
             epochs=c.train.epochs, batch_size=c.train.batch_size, shuffle=c.train.shuffle,
             l2=c.regularization.l2, monitor=c.train.monitor, patience=es.patience,
             min_delta=es.min_delta, restore_best=es.restore_best, probe_size=c.train.probe_size,
-            checkpoint_every=c.run.checkpoint_every, tolerance=c.train.tolerance, **callbacks)
+            checkpoint_every=c.run.checkpoint_every, tolerance=c.train.tolerance,
+            eval_every=c.train.eval_every, **callbacks)
 
     def fit(self, **callbacks: Any) -> list[dict[str, Any]]:
         """Train in memory, without a run directory (for notebooks); returns the epoch records.

@@ -1,11 +1,13 @@
 """The training loop: mini-batch gradient descent, per-epoch metrics, early stopping, checkpoints.
 
 One epoch = one pass over the shuffled training set in batches of ``batch_size`` (``full`` =
-full-batch gradient descent, 1 = online learning). After each epoch the loss and metrics are
-measured on the whole training and validation sets in evaluation mode (no dropout), plus the
-norm of ∂C/∂W and ∂C/∂b per layer on a fixed probe of training samples (Nielsen's "speed of
-learning", ‖δˡ‖ = ‖∂C/∂bˡ‖), and per hidden layer the fraction of dead units (f'(z) = 0 on every
-probe sample). Epoch 0 is the network at initialization.
+full-batch gradient descent, 1 = online learning). After each epoch (every ``eval_every``-th
+epoch and the last, for long runs) the loss and metrics are measured on the whole training and
+validation sets in evaluation mode (no dropout), plus the norm of ∂C/∂W and ∂C/∂b per layer on a
+fixed probe of training samples (Nielsen's "speed of learning", ‖δˡ‖ = ‖∂C/∂bˡ‖), and per hidden
+layer the fraction of dead units (f'(z) = 0 on every probe sample). Epoch 0 is the network at
+initialization. Everything that looks at the metrics (best epoch, early stopping, plateau
+schedules, divergence, tolerance, checkpoints) acts at these evaluations; patience counts them.
 
 L2 regularization uses Nielsen's convention C = C₀ + (λ/2n) Σ w² (`nnlab.core.metrics`).
 
@@ -66,7 +68,7 @@ class TrainState:
 class Trainer:
     """Trains ``network`` on ``dataset``; knows nothing about files or printing.
 
-    Callbacks: ``on_epoch(record)`` after every epoch (including epoch 0),
+    Callbacks: ``on_epoch(record)`` after every evaluated epoch (including epoch 0),
     ``on_step(epoch, step, steps)`` every 50 steps and after the last, ``should_stop()`` polled
     after each step.
     ``on_checkpoint(kind, trainer)`` is called for ``"last"`` and ``"best"``.
@@ -89,6 +91,7 @@ class Trainer:
     probe_size: int = 1000
     checkpoint_every: int = 1
     tolerance: float | None = None
+    eval_every: int = 1
     on_epoch: Callable[[dict[str, Any]], None] | None = None
     on_step: Callable[[int, int, int], None] | None = None
     should_stop: Callable[[], bool] = lambda: False
@@ -138,6 +141,7 @@ class Trainer:
         if st.epoch == 0 and st.step == 0:
             start = {} if self.tolerance is None else {"update_norm": None}
             self._end_epoch(self.measure() | {"lr": None} | start, 0.0)
+        unrecorded = 0.0  # seconds of the epochs since the last record
         while st.epoch < self.epochs and st.stop_reason is None:
             t0 = time.perf_counter()
             lr = self.schedule.lr(st.epoch, self.optimizer.lr, self.epochs)
@@ -150,9 +154,15 @@ class Trainer:
                 self._checkpoint("last")
                 return st
             st.epoch, st.step = st.epoch + 1, 0
-            with np.errstate(over="ignore", invalid="ignore"):
-                record = self.measure() | {"lr": lr} | self._update_norm()
-            self._end_epoch(record, time.perf_counter() - t0)
+            record = None
+            if st.epoch % self.eval_every == 0 or st.epoch == self.epochs:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    record = self.measure() | {"lr": lr} | self._update_norm()
+            seconds = time.perf_counter() - t0
+            st.elapsed, unrecorded = st.elapsed + seconds, unrecorded + seconds
+            if record is not None:
+                self._end_epoch(record, unrecorded)
+                unrecorded = 0.0
         if st.stop_reason is None:
             st.stop_reason = "completed"
         if st.stop_reason in FINISHED:
@@ -263,8 +273,8 @@ class Trainer:
         return perm
 
     def _end_epoch(self, record: dict[str, Any], seconds: float) -> None:
+        """Book an evaluation: ``seconds`` = the epochs since the last one, metrics included."""
         st = self.state
-        st.elapsed += seconds
         record = {"epoch": st.epoch, **record, "time": round(seconds, 6)}
         value = record.get(self.monitor, record["loss"])
         if "accuracy" in self.monitor:
