@@ -38,14 +38,33 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
         return sigmoid_into(z, out)
 
 
-def sigmoid_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """σ(z) written into ``out`` (which may be z itself). The caller silences the overflow of
+def sigmoid_into(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ(z) written into ``out`` (default: over z itself). The caller silences the overflow of
     e^(−z) for z ≪ 0 (the training loop does, once per epoch: np.errstate costs ≈ 1 µs a call).
     """
+    out = z if out is None else out
     np.negative(z, out=out)
     np.exp(out, out=out)
-    out += 1
+    out += const(1, out.dtype)
     return np.reciprocal(out, out=out)
+
+
+_CONSTS: dict[tuple[float, np.dtype], np.ndarray] = {}
+
+
+def const(value: float, dtype: np.dtype) -> np.ndarray:
+    """``value`` as a 0-d array of ``dtype`` (cached; never write into it).
+
+    The same number as the Python scalar in any ufunc, but the hot path's small arrays take it
+    ≈ 0.4 µs faster (NumPy converts a Python scalar on every call).
+    """
+    key = (value, dtype)
+    c = _CONSTS.get(key)
+    if c is None:
+        c = _CONSTS[key] = np.array(value, dtype)
+        if len(_CONSTS) > 256:  # e.g. a schedule's learning rates: keep the cache small
+            _CONSTS.clear()
+    return c
 
 
 def softplus(z: np.ndarray) -> np.ndarray:
@@ -149,14 +168,15 @@ class Sigmoid(Activation):
     def forward(self, z: np.ndarray) -> np.ndarray:
         return sigmoid(z)
 
-    def forward_inplace(self, z: np.ndarray) -> np.ndarray:
-        return sigmoid_into(z, z)  # overflow silenced by the training loop
+    forward_inplace = staticmethod(sigmoid_into)  # overflow silenced by the training loop
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        out = np.subtract(1, a)
+        out = np.subtract(const(1, a.dtype), a)
         out *= a
         out *= grad
         return out
+
+    backward_inplace = backward  # already one fresh array, written in place
 
 
 @ACTIVATIONS.register("tanh")
@@ -171,9 +191,11 @@ class Tanh(Activation):
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         out = np.multiply(a, a)
-        np.subtract(1, out, out=out)
+        np.subtract(const(1, out.dtype), out, out=out)
         out *= grad
         return out
+
+    backward_inplace = backward
 
 
 @ACTIVATIONS.register("relu")

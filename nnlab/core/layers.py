@@ -97,28 +97,27 @@ class Dense(Layer):
         z = x @ self.W
         if self.b is not None:
             z += self.b
-        self.x, self.z, self.a = x, z, self.activation.forward(z)
-        return self._drop(rng)
+        a = self.activation.forward(z)
+        self.x, self.z, self.a, self.mask = x, z, a, None
+        return self._drop(a, rng) if rng is not None and self.dropout else a
 
     def train_forward(self, x: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """`forward` into this layer's z buffer, a written over z where the activation can."""
         z = self._z_buf
-        if len(z) != len(x):
-            z = self._z_buf = np.empty((len(x), self.units), self.W.dtype)
+        if z.shape[0] != x.shape[0]:
+            z = self._z_buf = np.empty((x.shape[0], self.W.shape[1]), self.W.dtype)
         np.matmul(x, self.W, out=z)
         if self.b is not None:
             z += self.b
-        self.x, self.z, self.a = x, z, self.activation.forward_inplace(z)
-        return self._drop(rng)
+        a = self.activation.forward_inplace(z)
+        self.x, self.z, self.a, self.mask = x, z, a, None
+        return self._drop(a, rng) if rng is not None and self.dropout else a
 
-    def _drop(self, rng: np.random.Generator | None) -> np.ndarray:
-        """a, or in training mode (``rng``) with dropout a · m/(1 − p) with a fresh mask m."""
-        a, self.mask = self.a, None
-        if rng is not None and self.dropout > 0:
-            keep = 1.0 - self.dropout
-            self.mask = (rng.random(a.shape, dtype=a.dtype) < keep) / np.asarray(keep, a.dtype)
-            return a * self.mask
-        return a
+    def _drop(self, a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Inverted dropout: a · m/(1 − p) with a fresh mask m ~ Bernoulli(1 − p)."""
+        keep = 1.0 - self.dropout
+        self.mask = (rng.random(a.shape, dtype=a.dtype) < keep) / np.asarray(keep, a.dtype)
+        return a * self.mask
 
     def delta(self, grad_a: np.ndarray) -> np.ndarray:
         """δ = ∂C/∂z from ∂C/∂a (through the dropout mask, then f')."""
@@ -133,22 +132,22 @@ class Dense(Layer):
 
     def backward(self, delta: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Store ∂C/∂W = xᵀδ and ∂C/∂b = Σδ; return ∂C/∂x = δWᵀ (or None for the first layer)."""
-        self._param_grads(delta)
-        return delta @ self.W.T if need_input_grad else None
-
-    def train_backward(self, delta: np.ndarray, need_input_grad: bool) -> np.ndarray | None:
-        self._param_grads(delta)
-        if not need_input_grad:
-            return None
-        gx = self._gx_buf
-        if len(gx) != len(delta):
-            gx = self._gx_buf = np.empty((len(delta), self.fan_in), self.W.dtype)
-        return np.matmul(delta, self.W.T, out=gx)
-
-    def _param_grads(self, delta: np.ndarray) -> None:
         np.matmul(self.x.T, delta, out=self.gW)
         if self.gb is not None:
             np.add.reduce(delta, 0, None, self.gb)  # = delta.sum(axis=0), without its wrapper
+        return delta @ self.W.T if need_input_grad else None
+
+    def train_backward(self, delta: np.ndarray, need_input_grad: bool) -> np.ndarray | None:
+        """`backward` with ∂C/∂x in this layer's buffer."""
+        np.matmul(self.x.T, delta, out=self.gW)
+        if self.gb is not None:
+            np.add.reduce(delta, 0, None, self.gb)
+        if not need_input_grad:
+            return None
+        gx = self._gx_buf
+        if gx.shape[0] != delta.shape[0]:
+            gx = self._gx_buf = np.empty((delta.shape[0], self.W.shape[0]), self.W.dtype)
+        return np.matmul(delta, self.W.T, out=gx)
 
     def __repr__(self) -> str:
         drop = f", dropout={self.dropout:g}" if self.dropout else ""

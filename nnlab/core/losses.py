@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .activations import Activation, softplus
+from .activations import Activation, const, softplus
 from .registry import Component, Registry
 
 LOSSES: Registry[Loss] = Registry("loss")
@@ -88,7 +88,7 @@ class Loss(Component):
         """`delta`, possibly written over ``a`` (the training step's output buffer)."""
         if self.fused_with is not None and activation.name == self.fused_with:
             np.subtract(a, t, out=a)
-            a /= len(a)
+            a /= const(len(a), a.dtype)  # = a /= len(a)
             return a
         return activation.backward_inplace(z, a, self.grad(a, t))
 

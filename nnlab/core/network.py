@@ -113,7 +113,7 @@ class Network:
         out = layers[-1]
         delta = loss.delta_inplace(out.z, out.a, t, out.activation)
         if scale != 1.0:
-            delta *= scale
+            delta *= activations.const(scale, delta.dtype)
         for i in range(len(layers) - 1, 0, -1):
             grad_x = layers[i].train_backward(delta, True)
             update(i)

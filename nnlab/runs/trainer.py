@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.activations import const
 from ..core.losses import Loss
 from ..core.metrics import dead_fraction, l2_penalty, score
 from ..core.network import Network
@@ -212,26 +213,27 @@ class Trainer:
     def _updater(self, lr: float, scale: float) -> Callable[[int], None]:
         """``update(i)`` for layer i after its backward pass: the L2 term, then the optimizer."""
         net, opt = self.network, self.optimizer
-        l2_coef = self.l2 / len(self.x_train) * scale
         weights = {id(w) for w in net.weights()}  # L2 applies to these (biases excluded)
-        layers, first = [], 0
+        l2 = self.l2 / len(self.x_train) * scale  # (λ/n), times η when folded into δᴸ
+        coef = const(l2, net.dtype)
+        pairs, tensors, decayed, first = [], [], [], 0
         for layer in net.layers:
             ps, gs = layer.params(), layer.grads()
-            layers.append((list(zip(range(first, first + len(ps)), ps, gs)),
-                           [(p, g) for p, g in zip(ps, gs) if id(p) in weights]))
+            pairs.append(list(zip(ps, gs)))
+            tensors.append(list(zip(range(first, first + len(ps)), ps, gs)))
+            decayed.append([(p, g, np.empty_like(p)) for p, g in zip(ps, gs) if id(p) in weights])
             first += len(ps)
         plain = opt.plain
 
         def update(i: int) -> None:
-            tensors, weight_pairs = layers[i]
-            if l2_coef:
-                for w, gw in weight_pairs:
-                    gw += l2_coef * w
-            if plain:  # gradients already carry η: p ← p − η∂C/∂p
-                for _, p, g in tensors:
+            if l2:
+                for w, gw, scratch in decayed[i]:  # ∂C/∂w += (λ/n)·w, without a temporary
+                    gw += np.multiply(w, coef, out=scratch)
+            if plain:  # the gradients already carry η: p ← p − η∂C/∂p
+                for p, g in pairs[i]:
                     p -= g
             else:
-                for j, p, g in tensors:
+                for j, p, g in tensors[i]:
                     opt.update(j, p, g, lr)
 
         return update
