@@ -11,6 +11,7 @@ import typer
 from ..errors import NnlabError
 from ..runs.format import number
 from ..version import __version__
+from .manners import CONTEXT, Group
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -18,14 +19,16 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="Train and study NumPy neural networks described by YAML experiment files.",
-    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    no_args_is_help=True, pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: rich's help costs more than importing NumPy
+    cls=Group, context_settings=CONTEXT,  # -h, placeholders, completion (cli/manners.py)
 )
 
 
 def group(name: str, help: str) -> typer.Typer:
     """A group of subcommands (``nnlab runs …``), plain help like the app's."""
-    sub = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
+    sub = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, cls=Group,
+                      context_settings=CONTEXT)
     app.add_typer(sub, name=name)
     return sub
 

@@ -26,15 +26,37 @@ def config_show(
     with user_errors():
         cfg = load_config(config, set_ or [])
         text = cfg.to_yaml() if raw else resolve(cfg).to_yaml()
+    if len(cfg.chain) > 1:
+        text = f"# merged: {' <- '.join(cfg.chain)}\n{text}"
     sys.stdout.write(text)
 
 
 @config_app.command("defaults")
-def config_defaults() -> None:
-    """Print the built-in default experiment as YAML (a starting point for a new config).
+def config_defaults(set_: SetOpt = None) -> None:
+    """Print every field with its default and a comment on what it is — a starting point for a
+    new experiment. Only the data fields of the chosen data set are listed.
 
-    Example: nnlab config defaults > my.yaml
+    Example: nnlab config defaults --set data.name=mnist > my.yaml
     """
-    from ..config import defaults_yaml
+    from ..config import load_config
+    from ..config.template import template
 
-    sys.stdout.write(defaults_yaml())
+    with user_errors():
+        cfg = load_config(None, set_ or [])
+    sys.stdout.write(template(cfg))
+
+
+@config_app.command("schema")
+def config_schema() -> None:
+    """Print the JSON Schema of experiment files, for editors and validators.
+
+    Save it and point the YAML language server at it from the first line of a config:
+    # yaml-language-server: $schema=nnlab.schema.json
+
+    Example: nnlab config schema > nnlab.schema.json
+    """
+    import json
+
+    from ..config.jsonschema import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=1, ensure_ascii=False) + "\n")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from .yamlfile import read_yaml
 Where = tuple[str, int]
 """(file, 1-based line) of a key."""
 
+OVERRIDE = re.compile(r"^[A-Za-z_][\w]*(\.[\w]+)*=")  # optimizer.lr=0.05, not a file name
 SWEEP_ONLY = ("grid", "random", "trials", "repeat", "seeds", "metric", "sampler", "pruner")
 
 
@@ -38,6 +40,9 @@ def read_composed(path: Path) -> tuple[dict[str, Any], dict[tuple, Where], list[
 
 def _read(path: Path, stack: tuple[str, ...], chain: list[str]
           ) -> tuple[dict[str, Any], dict[tuple, Where]]:
+    if not stack and not path.exists() and OVERRIDE.match(str(path)):
+        raise ConfigError(f"{path}: no such config file; it looks like a field to change: "
+                          f"--set {path}")
     raw, lines = read_yaml(path)
     name = str(path)
     where = {key: (name, line) for key, line in lines.items()}
