@@ -20,7 +20,7 @@ from . import activations, initializers
 from .layers import Dense
 from .losses import Loss
 
-_EVAL_CHUNK = 8192
+EVAL_CHUNK = 8192  # rows per forward pass in evaluation (bounds its memory)
 PARAM = "param/"  # key prefix of the weights in saved files and checkpoints
 
 
@@ -130,17 +130,17 @@ class Network:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Output activations for ``x`` (evaluation mode, in chunks to bound memory)."""
         x = np.asarray(x, dtype=self.dtype)
-        if len(x) <= _EVAL_CHUNK:
+        if len(x) <= EVAL_CHUNK:
             return self.forward(x).copy()
-        return np.concatenate([self.forward(x[i:i + _EVAL_CHUNK]).copy()
-                               for i in range(0, len(x), _EVAL_CHUNK)])
+        return np.concatenate([self.forward(x[i:i + EVAL_CHUNK]).copy()
+                               for i in range(0, len(x), EVAL_CHUNK)])
 
     def outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(z, a) of the output layer for ``x``, in chunks — what losses need for exact values."""
         x = np.asarray(x, dtype=self.dtype)
         zs, as_ = [], []
-        for i in range(0, max(len(x), 1), _EVAL_CHUNK):
-            self.forward(x[i:i + _EVAL_CHUNK])
+        for i in range(0, max(len(x), 1), EVAL_CHUNK):
+            self.forward(x[i:i + EVAL_CHUNK])
             zs.append(self.layers[-1].z.copy())
             as_.append(self.layers[-1].a.copy())
         return np.concatenate(zs), np.concatenate(as_)

@@ -23,11 +23,12 @@ from ..config.resolve import output_units
 from ..core import losses, optimizers, schedules
 from ..core.losses import Loss
 from ..core.metrics import score
-from ..core.network import Network
+from ..core.network import EVAL_CHUNK, Network
 from ..core.optimizers import Optimizer
 from ..core.schedules import Schedule
 from ..data import Dataset, load_dataset
 from ..errors import ConfigError
+from .threads import blas_threads
 from .trainer import Trainer
 
 
@@ -44,7 +45,8 @@ class Experiment:
     rng: np.random.Generator
 
     def trainer(self, **callbacks: Any) -> Trainer:
-        """A `Trainer` for this experiment; refuses networks gradient descent cannot train."""
+        """A `Trainer` for this experiment (keywords: its callbacks, or ``threads`` instead of
+        `threads()`); refuses networks gradient descent cannot train."""
         for i, layer in enumerate(self.network.layers):
             if not layer.activation.differentiable:
                 where = "output_activation" if i == len(self.network.layers) - 1 else "activation"
@@ -60,7 +62,14 @@ class Experiment:
             l2=c.regularization.l2, monitor=c.train.monitor, patience=es.patience,
             min_delta=es.min_delta, restore_best=es.restore_best, probe_size=c.train.probe_size,
             checkpoint_every=c.run.checkpoint_every, tolerance=c.train.tolerance,
-            eval_every=c.train.eval_every, **callbacks)
+            eval_every=c.train.eval_every, **({"threads": self.threads()} | callbacks))
+
+    def threads(self) -> tuple[int, int]:
+        """BLAS threads for the training steps and for the per-epoch metrics (`blas_threads`)."""
+        n, bs = len(self.dataset.x_train), self.config.train.batch_size
+        sizes = self.network.sizes
+        return (blas_threads(n if bs == "full" else min(int(bs), n), sizes),
+                blas_threads(min(n, EVAL_CHUNK), sizes))
 
     def fit(self, **callbacks: Any) -> list[dict[str, Any]]:
         """Train in memory, without a run directory (for notebooks); returns the epoch records.

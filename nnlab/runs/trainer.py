@@ -37,6 +37,7 @@ from ..core.network import Network
 from ..core.optimizers import Optimizer
 from ..core.schedules import Schedule
 from ..data.base import Dataset
+from .threads import limited
 
 FINISHED = ("completed", "early_stopping", "converged")
 """Stop reasons of a run that ended by its own rules (not interrupted, not diverged)."""
@@ -56,6 +57,7 @@ class TrainState:
     rng_state: dict | None = None
     epoch_rng_state: dict | None = None
     stop_reason: str | None = None
+    threads: list[int] | None = None  # BLAS threads of the steps and of the metrics (kept)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -93,6 +95,7 @@ class Trainer:
     checkpoint_every: int = 1
     tolerance: float | None = None
     eval_every: int = 1
+    threads: tuple[int, int] | None = None  # BLAS threads (steps, metrics); None: leave as is
     on_epoch: Callable[[dict[str, Any]], None] | None = None
     on_step: Callable[[int, int, int], None] | None = None
     should_stop: Callable[[], bool] = lambda: False
@@ -139,16 +142,21 @@ class Trainer:
     def fit(self) -> TrainState:
         """Train until ``epochs``, early stopping, divergence or ``should_stop()``."""
         st = self.state
+        if st.threads is None and self.threads is not None:
+            st.threads = list(self.threads)  # a resumed run keeps the counts it started with
+        steps_threads, eval_threads = st.threads or (None, None)
         if st.epoch == 0 and st.step == 0:
             start = {} if self.tolerance is None else {"update_norm": None}
-            self._end_epoch(self.measure() | {"lr": None} | start, 0.0)
+            with limited(eval_threads):
+                self._end_epoch(self.measure() | {"lr": None} | start, 0.0)
         unrecorded = 0.0  # seconds of the epochs since the last record
         while st.epoch < self.epochs and st.stop_reason is None:
             t0 = time.perf_counter()
             lr = self.schedule.lr(st.epoch, self.optimizer.lr, self.epochs)
             if self.tolerance is not None and (st.step == 0 or self.epoch_start is None):
                 self.epoch_start = [p.copy() for p in self.network.params()]
-            finished = self.run_epoch(lr)
+            with limited(steps_threads):
+                finished = self.run_epoch(lr)
             if not finished:
                 st.elapsed += time.perf_counter() - t0
                 st.stop_reason = "interrupted"
@@ -157,7 +165,7 @@ class Trainer:
             st.epoch, st.step = st.epoch + 1, 0
             record = None
             if st.epoch % self.eval_every == 0 or st.epoch == self.epochs:
-                with np.errstate(over="ignore", invalid="ignore"):
+                with limited(eval_threads), np.errstate(over="ignore", invalid="ignore"):
                     record = self.measure() | {"lr": lr} | self._update_norm()
             seconds = time.perf_counter() - t0
             st.elapsed, unrecorded = st.elapsed + seconds, unrecorded + seconds

@@ -69,7 +69,7 @@ def summarize(exp: Experiment, run: RunDir, st: TrainState, records: list[dict[s
         "epochs": exp.config.train.epochs, "monitor": exp.config.train.monitor,
         "best_epoch": st.best_epoch, "best": metrics(best),
         "final": metrics(records[-1] if records else None),
-        "wall_time": round(st.elapsed, 3), "seed": exp.config.train.seed,
+        "wall_time": round(st.elapsed, 3), "threads": st.threads, "seed": exp.config.train.seed,
         "network": repr(exp.network), "n_params": exp.network.n_params,
         "data": {"name": d.name, "task": d.task, "train": len(d.x_train),
                  "val": 0 if d.x_val is None else len(d.x_val),

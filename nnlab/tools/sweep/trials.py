@@ -25,6 +25,7 @@ from typing import Any
 
 from ...runs.rundir import RunDir
 from ...runs.signals import PARENT_ENV
+from ...runs.threads import blas_threads
 from .engine import Claim
 from .plan import Trial
 
@@ -73,7 +74,7 @@ def child_env(jobs: int) -> dict[str, str]:
     if not LINUX:
         env[PARENT_ENV] = str(os.getpid())
     if jobs > 1:
-        threads = str(max(1, (os.cpu_count() or 1) // jobs))
+        threads = str(blas_threads(jobs=jobs))
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, threads)
     return env
