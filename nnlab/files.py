@@ -1,8 +1,11 @@
-"""Files written whole or not at all, JSON without NaN, and `.npz` arrays without pickles.
+"""Files written whole or not at all, text read as UTF-8, JSON without NaN, and `.npz` arrays
+without pickles.
 
 Every file nnlab writes goes through `atomic_write`: the bytes go to a temp file beside the
-target, which is renamed over it, so a reader (or a crash) sees the old file or the new one,
-never half of one.
+target, are flushed to the disk (fsync), and the temp file is renamed over the target, so a
+reader — or a crash, or a power cut — sees the old file or the new one, never half of one.
+Every text file nnlab reads goes through `read_text`, and every `.npz` through `load_npz`:
+what cannot be read is one `NnlabError` naming the file and the fix.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CheckpointError
+from . import memory
+from .errors import CheckpointError, NnlabError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -31,16 +35,79 @@ def atomic_write(path: str | Path, data: str | bytes) -> None:
     os.replace is atomic on POSIX and Windows.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise _named(err, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())  # the bytes are on the disk before the name points at them
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise _named(err, path) from None
         raise
+    _sync_dir(path.parent)
+
+
+def _named(err: OSError, path: Path) -> OSError:
+    """The OSError with the file it was about (a failed write() does not say which)."""
+    if err.filename is None:
+        return type(err)(err.errno, err.strerror, str(path))
+    return err
+
+
+def _sync_dir(folder: Path) -> None:
+    """fsync a folder, so a rename inside it survives a power cut (POSIX; best effort)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str | Path, what: str = "file", max_bytes: int | None = None) -> str:
+    """A UTF-8 text file (a byte-order mark is allowed), or an `NnlabError` naming it and the fix:
+    missing, not a regular file (a folder, /dev/zero), larger than ``max_bytes``, or not UTF-8
+    (UTF-16 and Latin-1 are named as such)."""
+    path = Path(path)
+    if not path.exists():
+        raise NnlabError(f"{path}: {what} not found; check the path")
+    if not path.is_file():
+        raise NnlabError(f"{path}: {what} is not a regular file; give the path of a text file")
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise NnlabError(f"{path}: {what} is {memory.size_text(size)}, more than the "
+                             f"{memory.size_text(max_bytes)} nnlab reads; is it the right file?")
+        data = path.read_bytes()
+    except OSError as err:
+        raise _named(err, path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise NnlabError(f"{path}: {what} is not UTF-8 text ({_encoding_hint(data, err)}); "
+                         "save it as UTF-8") from None
+
+
+def _encoding_hint(data: bytes, err: UnicodeDecodeError) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[1:2] == b"\x00":
+        return "it looks like UTF-16"
+    if b"\x00" in data[:4096]:
+        return "it looks like binary data"
+    return f"byte 0x{data[err.start]:02x} at position {err.start}; Latin-1 or Windows-1252?"
 
 
 def jsonable(value: Any) -> Any:
@@ -77,14 +144,51 @@ def save_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> None:
     atomic_write(path, buf.getvalue())
 
 
-def load_npz(path: str | Path) -> dict[str, np.ndarray]:
-    """All arrays of an ``.npz`` (``allow_pickle=False``); damage raises CheckpointError."""
+def load_npz(path: str | Path, what: str = "checkpoint") -> dict[str, np.ndarray]:
+    """All arrays of an ``.npz`` (``allow_pickle=False``); damage raises CheckpointError.
+
+    Each member's header is read first: an array whose header declares more data than the
+    member holds (a truncated or forged file, e.g. a 10¹² × 4-byte array in a few bytes) is
+    refused before anything is allocated.
+    """
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"{path}: checkpoint not found")
+        raise CheckpointError(f"{path}: {what} not found")
+    fix = "use the other checkpoint (best/last) or retrain" if what == "checkpoint" else \
+        "delete it or write it again"
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as err:
-        raise CheckpointError(f"{path}: damaged or not an nnlab checkpoint ({err}); "
-                              "use the other checkpoint (best/last) or retrain") from None
+        with zipfile.ZipFile(path) as z:
+            return {info.filename[:-4]: _member(z, info)
+                    for info in z.infolist() if info.filename.endswith(".npy")}
+    except _Refused as err:
+        raise CheckpointError(f"{path}: {err}; {fix}") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError, RuntimeError,
+            NotImplementedError) as err:
+        raise CheckpointError(f"{path}: damaged or not an nnlab {what} ({err}); {fix}") from None
+
+
+class _Refused(Exception):
+    """A member of an .npz that is not plain data of the size it declares."""
+
+
+def _member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    fmt = np.lib.format
+    with z.open(info) as f:
+        version = fmt.read_magic(f)
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else \
+            fmt.read_array_header_2_0
+        shape, fortran, dtype = read_header(f, max_header_size=10_000)
+        if dtype.hasobject:
+            raise _Refused(f"array '{info.filename[:-4]}' holds Python objects (a pickle), "
+                           "which nnlab never loads")
+        declared = math.prod(shape) * dtype.itemsize
+        header = f.tell()
+        if declared != info.file_size - header:
+            raise _Refused(f"array '{info.filename[:-4]}' declares shape {shape} "
+                           f"({memory.size_text(declared)}) but holds "
+                           f"{memory.size_text(max(info.file_size - header, 0))}")
+        memory.check(declared, f"reading array '{info.filename[:-4]}'")
+        data = bytearray(declared)
+        if f.readinto(data) != declared:
+            raise _Refused(f"array '{info.filename[:-4]}' is cut short")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")

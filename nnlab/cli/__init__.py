@@ -3,15 +3,56 @@
 One module per group of commands, named after it; importing them registers their commands on
 `app`. Nothing heavy (NumPy, pydantic, YAML, matplotlib) is imported before a command runs, so
 ``nnlab --help`` stays fast.
+
+Signals: while the command line is loading, Ctrl-C or SIGTERM ends it at once with exit code
+130 (there is nothing to save yet); afterwards both raise KeyboardInterrupt, which `nnlab
+train` turns into a checkpoint and every command into the one line ``interrupted`` and 130.
 """
 
-# Importing the command modules registers their commands; --help lists them in this order.
-from .app import app  # noqa: I001
-from . import train, config, eval, gradcheck, plot, runs, sweep, lessons, data  # noqa: F401
+from __future__ import annotations
+
+import importlib
+import signal
+import sys
+from typing import Any
+
+COMMANDS = ("train", "config", "eval", "gradcheck", "plot", "runs", "sweep", "lessons", "data")
+"""The command modules, in the order --help lists their commands."""
+
+
+def commands() -> Any:
+    """The typer app with every command registered (importing the modules registers them)."""
+    from .app import app
+
+    for module in COMMANDS:
+        importlib.import_module(f"{__name__}.{module}")
+    globals()["app"] = app  # the Typer app, not the submodule of the same name
+    return app
+
+
+def _stop_while_loading(signum: int, frame: Any) -> None:
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(130)
+
+
+def _as_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> None:
-    app()
+    """The ``nnlab`` command (and ``python -m nnlab.cli``)."""
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, _stop_while_loading)
+    app = commands()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _as_interrupt)  # SIGTERM is a Ctrl-C: checkpoint, exit 130
+    app(prog_name="nnlab")
 
 
-__all__ = ["app", "main"]
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return commands()
+    raise AttributeError(f"module 'nnlab.cli' has no attribute {name!r}")
+
+
+__all__ = ["app", "commands", "main"]

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import NnlabError
 from ..runs.format import number
 from ..version import __version__
-from .manners import CONTEXT, Group
+from .boundary import Group, debugging, explain, print_error, set_debug
+from .manners import CONTEXT
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,8 +21,8 @@ app = typer.Typer(
     help="Train and study NumPy neural networks described by YAML experiment files.",
     no_args_is_help=True, pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: rich's help costs more than importing NumPy
-    cls=Group, context_settings=CONTEXT,  # -h, placeholders, completion (cli/manners.py)
-)
+    cls=Group, context_settings=CONTEXT,  # -h, placeholders, completion (cli/manners.py),
+)                                         # the error boundary (cli/boundary.py)
 
 
 def group(name: str, help: str) -> typer.Typer:
@@ -67,12 +67,18 @@ SetOpt = Annotated[list[str] | None, typer.Option(
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Print an `NnlabError` as one line and exit with its code (2, or 1 for divergence)."""
+    """The error boundary of every command: any failure is printed as one literal line and
+    exits with its code (`nnlab.cli.boundary.explain`); ``--debug`` shows the traceback."""
     try:
         yield
-    except NnlabError as e:
-        err.print(f"[bold red]error:[/] {e}", soft_wrap=True)
-        raise typer.Exit(e.exit_code) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except (Exception, KeyboardInterrupt) as e:
+        if debugging():
+            raise
+        line, code = explain(e)
+        print_error(line, prefix="" if code == 130 else "error:")
+        raise typer.Exit(code) from None
 
 
 def version_callback(value: bool) -> None:
@@ -83,9 +89,12 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(version: Annotated[bool, typer.Option("--version", callback=version_callback,
-                                                is_eager=True, help="Show the version.")] = False
-          ) -> None:
+                                                is_eager=True, help="Show the version.")] = False,
+          debug: Annotated[bool, typer.Option(
+              "--debug", help="Show the Python traceback of an error (also NNLAB_DEBUG=1).")
+          ] = False) -> None:
     """nnlab: YAML-described NumPy networks trained from the command line into run directories."""
+    set_debug(debug)
 
 
 def simple_table(*columns: str) -> Table:

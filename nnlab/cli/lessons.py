@@ -92,7 +92,8 @@ class _TracePrinter:
 @app.command("trace")
 def trace_cmd(
     config: Annotated[Path, typer.Argument(help="Experiment YAML of a small network.")],
-    steps: Annotated[int, typer.Option("--steps", "-n", help="Training steps to trace.")] = 1,
+    steps: Annotated[int, typer.Option(
+        "--steps", "-n", min=1, max=1000, help="Training steps to trace.")] = 1,
     set_: SetOpt = None,
     digits: Annotated[int, typer.Option(help="Significant digits shown.", min=1, max=17)] = 6,
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as one JSON object."

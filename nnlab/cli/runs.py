@@ -151,7 +151,8 @@ def runs_compare(
 @runs_app.command("show")
 def runs_show(
     run: Annotated[Path, typer.Argument(help="A run directory.")],
-    width: Annotated[int, typer.Option(help="Sparkline width in characters.")] = 60,
+    width: Annotated[int, typer.Option(
+        min=1, max=1000, help="Sparkline width in characters.")] = 60,
     as_json: Annotated[bool, typer.Option("--json", help="Print as one JSON object.")] = False,
 ) -> None:
     """A run's summary, its config changes vs the built-in defaults, and its loss curves.

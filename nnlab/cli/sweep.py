@@ -27,11 +27,11 @@ def sweep(
     random_: Annotated[list[str] | None, typer.Option(
         "--random", "-r", help="KEY.PATH=uniform(a,b) | loguniform(a,b) | randint(a,b) | "
         "choice(v1,v2,...); repeatable.")] = None,
-    trials: Annotated[int | None, typer.Option(
+    trials: Annotated[int | None, typer.Option(min=1,
         help="Samples of the random space (default 10), per grid combination.")] = None,
-    repeat: Annotated[int | None, typer.Option(
+    repeat: Annotated[int | None, typer.Option(min=1,
         help="Seeds per point: train.seed = 0..N-1; the table shows mean ± std.")] = None,
-    seed: Annotated[int | None, typer.Option(
+    seed: Annotated[int | None, typer.Option(min=0,
         help="Seed of the sampler: the same seed draws the same trials.")] = None,
     sampler: Annotated[str | None, typer.Option(
         help="grid | random | tpe | qmc (default: grid for a grid, random with --random).")
@@ -40,7 +40,7 @@ def sweep(
         help="none | median | successive_halving | hyperband: stop hopeless trials early.")
     ] = None,
     set_: SetOpt = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Trials run in parallel.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Trials run in parallel.")] = 1,
     storage: Annotated[str | None, typer.Option(
         help="Optuna storage shared by workers: postgresql://user@host/db, mysql://…, or a "
         "journal file on a shared filesystem (default: a journal in the sweep folder).")
@@ -48,7 +48,7 @@ def sweep(
     worker: Annotated[bool, typer.Option(
         "--worker", help="Join the sweep's study from another process or machine and run "
         "trials until none is left (or --timeout).")] = False,
-    timeout: Annotated[float | None, typer.Option(
+    timeout: Annotated[float | None, typer.Option(min=0,
         help="Start no new trial after this many seconds.")] = None,
     name: Annotated[str | None, typer.Option(help="Sweep folder prefix.")] = None,
     runs_dir: Annotated[Path | None, typer.Option(help="Where the sweep folder goes.")] = None,
@@ -57,7 +57,7 @@ def sweep(
     print_commands: Annotated[bool, typer.Option(
         "--print-commands", help="Print one `nnlab train` command per pending trial (or, "
         "with --workers N, N worker commands) and exit.")] = False,
-    workers: Annotated[int | None, typer.Option(
+    workers: Annotated[int | None, typer.Option(min=1,
         help="With --print-commands: how many worker command lines to print.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object."
                                           )] = False,

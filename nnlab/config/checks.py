@@ -8,7 +8,7 @@ from typing import Any
 
 from ..core import activations, initializers, losses, optimizers, schedules
 from ..core.registry import Registry
-from ..data import catalog, samples, text
+from ..data import catalog, samples, text, toy
 from ..errors import ConfigError, NnlabError, closest
 from .schema import Config
 from .source import Source
@@ -88,6 +88,7 @@ def _check_typed_data(cfg: Config, src: Source) -> None:
     try:
         samples.check(cfg.data)
         text.check(cfg.data)
+        toy.check(cfg.data, cfg.train.dtype)
     except NnlabError as err:
         key = getattr(err, "key", ["data"])
         detail = getattr(err, "detail", str(err))

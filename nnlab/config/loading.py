@@ -68,8 +68,10 @@ def _real_loc(raw: Any, loc: Sequence[Any]) -> list[Any]:
 
 
 def _explain(err: ValidationError, raw: Any, src: Source) -> ConfigError:
-    """One readable line for the first pydantic error."""
-    e = err.errors()[0]
+    """One line in nnlab's words for the first pydantic error: where, which key, what was
+    expected (every member of a union: ``a name or a mapping``) and what was given."""
+    errors = err.errors()
+    e = errors[0]
     loc = _real_loc(raw, e["loc"])
     key = ".".join(map(str, loc)) or "config"
     where = src.where(loc)
@@ -79,10 +81,48 @@ def _explain(err: ValidationError, raw: Any, src: Source) -> ConfigError:
         return ConfigError(
             f"{where}: unknown key '{key}'{hint}; valid keys here: {', '.join(parent)}"
         )
-    msg = e["msg"].replace("Value error, ", "")
+    if e["type"] == "invalid_key":
+        where = src.where([str(p) for p in loc])  # YAML lines are keyed by the key's text
+        return ConfigError(f"{where}: key {e.get('input', loc[-1])!r} is not a name; keys are "
+                           "words such as data, model or train")
+    same = [x for x in errors if _real_loc(raw, x["loc"]) == loc]
+    wanted = list(dict.fromkeys(_expected(x) for x in same))
     got = e.get("input")
-    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
-    return ConfigError(f"{where}: {key}: {msg}{shown}")
+    shown = "" if isinstance(got, (dict, list)) else f", got {got!r}"
+    if all(w.startswith("!") for w in wanted):  # our own validators' messages, said as is
+        return ConfigError(f"{where}: {key}: {wanted[0][1:]}{shown.replace(', got', ' (got')}"
+                           + (")" if shown else ""))
+    wanted = [w.lstrip("!") for w in wanted]
+    listed = wanted[0] if len(wanted) == 1 else ", ".join(wanted[:-1]) + " or " + wanted[-1]
+    return ConfigError(f"{where}: {key}: expected {listed}{shown}")
+
+
+_EXPECTED = {
+    "string_type": "a name (text)", "dict_type": "a mapping (key: value, ...)",
+    "model_type": "a mapping (key: value, ...)", "list_type": "a list",
+    "int_type": "an integer", "int_parsing": "an integer", "int_from_float": "an integer",
+    "float_type": "a number", "float_parsing": "a number", "finite_number": "a finite number",
+    "bool_type": "true or false", "bool_parsing": "true or false", "tuple_type": "a list",
+    "missing": "a value (it is missing)",
+}
+_BOUNDS = {"greater_than_equal": ">=", "greater_than": ">", "less_than": "<",
+           "less_than_equal": "<="}
+
+
+def _expected(e: Mapping[str, Any]) -> str:
+    """What one pydantic error says was expected, in nnlab's words (``!`` = a full sentence)."""
+    kind, ctx = e["type"], e.get("ctx") or {}
+    if kind in _EXPECTED:
+        return _EXPECTED[kind]
+    if kind in _BOUNDS:
+        bound = next(iter(ctx.values()), "?")
+        return f"a number {_BOUNDS[kind]} {bound}"
+    if kind == "literal_error":
+        choices = str(ctx.get("expected", "?"))
+        return f"one of {choices}" if " or " in choices else choices
+    if kind in ("too_long", "too_short"):
+        return f"a list of {ctx.get('max_length', ctx.get('min_length', '?'))} values"
+    return "!" + str(e["msg"]).replace("Value error, ", "")
 
 
 def _section_fields(loc: Sequence[Any]) -> list[str]:

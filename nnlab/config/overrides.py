@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
-from .yamlfile import load_yaml
+from .yamlfile import YAMLLimit, load_yaml
 
 
 def parse_override(text: str) -> tuple[list[str | int], Any]:
@@ -17,9 +17,14 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
         raise ConfigError(f"--set {text}: expected KEY.PATH=VALUE, e.g. --set optimizer.lr=0.1")
     try:
         value = load_yaml(raw) if raw.strip() else None
+    except YAMLLimit as err:  # a value too deep, an alias bomb, a key twice: never plain text
+        raise ConfigError(f"--set {text}: {err.problem}") from None
     except yaml.YAMLError:
         value = raw
     path: list[str | int] = [int(p) if p.isdigit() else p for p in key.strip().split(".")]
+    if any(p == "" for p in path):
+        raise ConfigError(f"--set {text}: empty part in the key '{key.strip()}'; write it as "
+                          "section.key, e.g. --set optimizer.lr=0.1")
     return path, value
 
 

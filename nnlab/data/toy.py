@@ -55,14 +55,16 @@ Bit / arithmetic tasks:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 
 from ..errors import DataError, closest
-from . import catalog
-from .base import Dataset, holdout
+from . import catalog, shapes
+from .base import Dataset, DataSpec, holdout
 from .expr import Expr, compile_expr
+from .samples import fail
 
 REGRESSION_1D: tuple[str, ...] = catalog.names(family="function")
 CLASSIFICATION_2D: tuple[str, ...] = catalog.names(family="points")
@@ -100,12 +102,11 @@ _DEFAULT_CLASSES: dict[str, int] = {s.name: s.classes for s in catalog.SOURCES.v
 DEFAULT_BITS = 4
 MAX_BITS = 20
 MAX_N = 10_000_000
-XOR_MARGIN = 0.1
 
 
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or name not in TOY_NAMES:
-        raise DataError(f"unknown toy dataset '{name}'{closest(name, TOY_NAMES)}; valid: "
+        raise _bad("name", f"unknown toy dataset '{name}'{closest(name, TOY_NAMES)}; valid: "
                         f"{', '.join(TOY_NAMES)}")
     return name
 
@@ -122,7 +123,7 @@ def _is_real(value: Any) -> bool:
 
 def _check_bits(bits: Any) -> int:
     if not _is_int(bits) or not 1 <= int(bits) <= MAX_BITS:
-        raise DataError(f"bits must be an integer from 1 to {MAX_BITS}, got {bits!r}")
+        raise _bad("bits", f"bits must be an integer from 1 to {MAX_BITS}, got {bits!r}")
     return int(bits)
 
 
@@ -152,19 +153,14 @@ def make_toy(
     and blobs take another value); ``expr`` is required by, and only allowed for, ``"expr"``;
     ``bits`` is used by parity only. Impossible requests raise a one-line :class:`DataError`.
     """
-    name = _check_name(name)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    dt, noise, val_split = _check_common(dtype, noise, val_split)
-    _check_options(name, expr, domain)
-    n_classes = _check_classes(name, classes)
-    if name == "parity":
-        bits = _check_bits(bits)
-    n = _check_size(name, n, bits, n_classes, val_split)
-    if name in REGRESSION_1D:
-        lo, hi = _check_domain(name, domain, dt)
-        text = cast(str, expr) if name == "expr" else FORMULAS[name]
-        fn = compile_expr(text)
+    c = _checked(name, n, noise, domain, val_split, expr, classes, bits, dtype)
+    name, n, noise, val_split, n_classes, bits, dt = (
+        c.name, c.n, c.noise, c.val_split, c.n_classes, c.bits, c.dtype)
+    if c.fn is not None:
+        lo, hi = c.domain
+        fn, text = c.fn, c.fn.text
         x, y = _regression_1d(fn, n, noise, lo, hi, rng, dt)
         return holdout(name, "regression", x, y, val_split, rng, target_fn=fn,
                        info={"domain": [lo, hi], "expr": text})
@@ -181,53 +177,102 @@ def make_toy(
                    info=info)
 
 
+def _bad(key: str, message: str) -> DataError:
+    """A `DataError` that knows its config key (``data.domain``; ``train.dtype``)."""
+    return fail(["train" if key == "dtype" else "data", key], message)
+
+
+@dataclass
+class _Checked:
+    """The parameters of a toy data set after every check, defaults filled in."""
+
+    name: str
+    n: int
+    noise: float
+    val_split: float
+    n_classes: int | None
+    bits: int
+    dtype: np.dtype
+    domain: tuple[float, float] = DEFAULT_DOMAIN
+    fn: Expr | None = None  # the 1-D regression sets' f(x)
+
+
+def _checked(name: str, n: Any, noise: Any, domain: Any, val_split: Any, expr: str | None,
+             classes: Any, bits: Any, dtype: Any) -> _Checked:
+    name = _check_name(name)
+    dt, noise, val_split = _check_common(dtype, noise, val_split)
+    _check_options(name, expr, domain)
+    n_classes = _check_classes(name, classes)
+    if name == "parity":
+        bits = _check_bits(bits)
+    c = _Checked(name, _check_size(name, n, bits, n_classes, val_split), noise, val_split,
+                 n_classes, bits, dt)
+    if name in REGRESSION_1D:
+        c.domain = _check_domain(name, domain, dt)
+        try:
+            c.fn = compile_expr(cast(str, expr) if name == "expr" else FORMULAS[name])
+        except DataError as err:
+            raise _bad("expr", str(err)) from None
+    return c
+
+
+def check(d: DataSpec, dtype: Any) -> None:
+    """Config-time checks of a toy data section, without generating anything: each problem
+    is a `DataError` carrying its config key (``err.key``, as `nnlab.data.samples.fail`)."""
+    if d.name in TOY_NAMES:
+        _checked(d.name, d.n, d.noise, tuple(d.domain) if d.domain else None, d.val_split,
+                 d.expr, d.classes, d.bits, dtype)
+
+
 def _check_common(dtype: Any, noise: Any, val_split: Any) -> tuple[np.dtype, float, float]:
     """The float dtype, the noise (≥ 0) and the validation fraction (in [0, 1))."""
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise DataError(f"dtype must be a float type such as float32, got {dtype!r}") from None
+        raise _bad("dtype", f"dtype must be a float type such as float32, got {dtype!r}") from None
     if dt.kind != "f":
-        raise DataError(f"dtype must be a float type such as float32, got {dt.name}")
+        raise _bad("dtype", f"dtype must be a float type such as float32, got {dt.name}")
     if not _is_real(noise) or float(noise) < 0:
-        raise DataError(f"noise must be a finite number >= 0, got {noise!r}")
+        raise _bad("noise", f"noise must be a finite number >= 0, got {noise!r}")
     if not _is_real(val_split) or not 0 <= float(val_split) < 1:
-        raise DataError(f"val_split must be in [0, 1), got {val_split!r}")
+        raise _bad("val_split", f"val_split must be in [0, 1), got {val_split!r}")
     return dt, float(noise), float(val_split)
 
 
 def _check_options(name: str, expr: str | None, domain: Any) -> None:
     """Parameters that only some data sets take."""
     if expr is not None and name != "expr":
-        raise DataError(f"expr is only used by the 'expr' toy dataset, not by '{name}'; remove it")
+        raise _bad("expr", f"expr is only used by the 'expr' toy dataset, not by '{name}'; "
+                   "remove it")
     if name == "expr" and expr is None:
-        raise DataError("toy dataset 'expr' needs an expression, e.g. expr: 'sin(3*x) + 0.1*x'")
+        raise _bad("expr", "toy dataset 'expr' needs an expression, e.g. "
+                   "expr: 'sin(3*x) + 0.1*x'")
     if domain is not None and name not in REGRESSION_1D:
-        raise DataError(
-            f"domain only applies to the 1-D regression sets ({', '.join(REGRESSION_1D)}), "
-            f"not to '{name}'; remove it"
+        raise _bad(
+            "domain", f"domain only applies to the 1-D regression sets "
+            f"({', '.join(REGRESSION_1D)}), not to '{name}'; remove it"
         )
 
 
 def _check_size(name: str, n: Any, bits: int, n_classes: int | None, val_split: float) -> int:
     """The number of samples: given or the default, enough for the classes and a training set."""
     if name == "parity" and n is not None and (not _is_int(n) or int(n) != 2**bits):
-        raise DataError(
-            f"parity uses all 2^bits = {2**bits} bit vectors, so n must be omitted or "
+        raise _bad(
+            "n", f"parity uses all 2^bits = {2**bits} bit vectors, so n must be omitted or "
             f"{2**bits}, got {n!r}; change bits instead"
         )
     if n is None:
         n = default_n(name, bits=bits if name == "parity" else DEFAULT_BITS)
     if not _is_int(n) or not 1 <= int(n) <= MAX_N:
-        raise DataError(f"n must be an integer from 1 to {MAX_N}, got {n!r}")
+        raise _bad("n", f"n must be an integer from 1 to {MAX_N}, got {n!r}")
     n = int(n)
     if n_classes is not None and n < n_classes:
-        raise DataError(
-            f"n must be at least the number of classes ({n_classes}) for '{name}', got {n}"
+        raise _bad(
+            "n", f"n must be at least the number of classes ({n_classes}) for '{name}', got {n}"
         )
     if n - int(round(n * val_split)) < 1:
-        raise DataError(
-            f"val_split {val_split} leaves no training sample out of n={n}; "
+        raise _bad(
+            "val_split", f"val_split {val_split} leaves no training sample out of n={n}; "
             f"use a larger n or a val_split below {(n - 0.5) / n:.3g}"
         )
     return n
@@ -251,15 +296,15 @@ def _labelled(name: str, n: int, n_classes: int, bits: int, noise: float,
     points of a 2-D set with balanced classes, jittered by ``noise`` and shuffled."""
     key = name
     if name == "parity":
-        x, labels = _parity(bits, n, noise, rng)
+        x, labels = shapes.parity(bits, n, noise, rng)
     elif name == "xor" and n == 4:
         key = "xor4"
         x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
         labels = np.array([0, 1, 1, 0], dtype=np.int64)
         x = x + noise * rng.standard_normal(x.shape)
     else:
-        labels = _balanced_labels(n, n_classes)
-        x = _POINTS[name](labels, n_classes, rng)
+        labels = shapes.balanced_labels(n, n_classes)
+        x = shapes.POINTS[name](labels, n_classes, rng)
         x = x + noise * rng.standard_normal(x.shape)
         perm = rng.permutation(n)
         x, labels = x[perm], labels[perm]
@@ -272,20 +317,21 @@ def _labelled(name: str, n: int, n_classes: int, bits: int, noise: float,
 def _check_classes(name: str, classes: Any) -> int | None:
     """Number of classes of a classification set (None for regression), checking ``classes``."""
     if classes is not None and (not _is_int(classes) or int(classes) < 2):
-        raise DataError(f"classes must be an integer >= 2, got {classes!r}")
+        raise _bad("classes", f"classes must be an integer >= 2, got {classes!r}")
     if name in _DEFAULT_CLASSES:
         return _DEFAULT_CLASSES[name] if classes is None else int(classes)
     if name in _FIXED_CLASSES:
         fixed = _FIXED_CLASSES[name]
         if classes is not None and int(classes) != fixed:
-            raise DataError(
-                f"'{name}' always has {fixed} classes, got classes={classes}; "
+            raise _bad(
+                "classes", f"'{name}' always has {fixed} classes, got classes={classes}; "
                 f"only {' and '.join(_DEFAULT_CLASSES)} take another number"
             )
         return fixed
     if classes is not None:
-        raise DataError(
-            f"classes only applies to classification sets, not to the regression set '{name}'"
+        raise _bad(
+            "classes", f"classes only applies to classification sets, not to the regression "
+            f"set '{name}'"
         )
     return None
 
@@ -299,12 +345,14 @@ def _check_domain(name: str, domain: Any, dt: np.dtype) -> tuple[float, float]:
         or len(domain) != 2
         or not all(_is_real(v) for v in domain)
     ):
-        raise DataError(f"domain must be two finite numbers [lo, hi], got {domain!r}")
+        raise _bad("domain", f"domain must be two finite numbers [lo, hi], got {domain!r}")
     lo, hi = (float(v) for v in domain)
     if not lo < hi:
-        raise DataError(f"domain [lo, hi] needs lo < hi, got [{lo:g}, {hi:g}]")
-    if not np.all(np.isfinite(np.array([lo, hi, hi - lo], dtype=np.float64).astype(dt))):
-        raise DataError(f"domain [{lo:g}, {hi:g}] is too wide for dtype {dt.name}")
+        raise _bad("domain", f"domain [lo, hi] needs lo < hi, got [{lo:g}, {hi:g}]")
+    with np.errstate(over="ignore"):
+        ends = np.array([lo, hi, hi - lo], dtype=np.float64).astype(dt)
+    if not np.all(np.isfinite(ends)):
+        raise _bad("domain", f"domain [{lo:g}, {hi:g}] is too wide for dtype {dt.name}")
     return lo, hi
 
 
@@ -342,63 +390,6 @@ def _check_finite(what: str, x: np.ndarray, y: np.ndarray | None) -> None:
             f"toy data for {what!r} overflowed the dtype {x.dtype.name}; "
             "use a smaller domain or noise"
         )
-
-
-def _balanced_labels(n: int, k: int) -> np.ndarray:
-    """Labels 0..k-1 in blocks whose sizes differ by at most one."""
-    counts = np.full(k, n // k)
-    counts[: n % k] += 1
-    return np.repeat(np.arange(k, dtype=np.int64), counts)
-
-
-def _xor(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    n = len(labels)
-    mags = rng.uniform(XOR_MARGIN, 1.0, size=(n, 2))
-    s1 = rng.integers(0, 2, size=n) * 2 - 1
-    s2 = np.where(labels == 1, -s1, s1)
-    return mags * np.stack([s1, s2], axis=1)
-
-
-def _circles(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    n = len(labels)
-    inner = labels == 0
-    r2 = np.where(inner, rng.uniform(0.0, 0.25, size=n), rng.uniform(0.49, 1.0, size=n))
-    angle = rng.uniform(0.0, 2 * np.pi, size=n)
-    r = np.sqrt(r2)
-    return np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1)
-
-
-def _moons(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    t = rng.uniform(0.0, np.pi, size=len(labels))
-    upper = labels == 0
-    x1 = np.where(upper, np.cos(t), 1.0 - np.cos(t))
-    x2 = np.where(upper, np.sin(t), 0.5 - np.sin(t))
-    return np.stack([x1 - 0.5, x2 - 0.25], axis=1) / 1.5
-
-
-def _spiral(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    u = rng.uniform(0.0, 1.0, size=len(labels))
-    angle = 2 * np.pi * labels / k + 3.5 * np.pi * u
-    return np.stack([u * np.cos(angle), u * np.sin(angle)], axis=1)
-
-
-def _blobs(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    theta = 2 * np.pi * np.arange(k) / k
-    centres = 0.7 * np.stack([np.cos(theta), np.sin(theta)], axis=1)
-    spread = min(0.15, 1.4 * np.sin(np.pi / k) / 6)
-    return centres[labels] + spread * rng.standard_normal((len(labels), 2))
-
-
-_POINTS = {"xor": _xor, "circles": _circles, "moons": _moons, "spiral": _spiral, "blobs": _blobs}
-
-
-def _parity(
-    bits: int, n: int, noise: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    codes = np.arange(2**bits)
-    x = ((codes[:, None] >> np.arange(bits - 1, -1, -1)) & 1).astype(np.float64)
-    labels = (x.sum(axis=1).astype(np.int64) % 2).astype(np.int64)
-    return x + noise * rng.standard_normal(x.shape), labels
 
 
 __all__ = [

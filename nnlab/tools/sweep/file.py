@@ -14,9 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ...config import Config, load_config, load_yaml, resolve
+from ...config import Config, load_config, resolve
+from ...config.yamlfile import read_yaml
 from ...data import catalog
 from ...errors import ConfigError, closest
 from .algorithms import parse_algorithm
@@ -32,10 +31,9 @@ MAX_RUNS = 10_000
 def is_sweep_file(path: str | Path) -> bool:
     """A YAML mapping with sweep keys (``grid``, ``base``, …) rather than config sections
     (an experiment file may build on another with ``base:`` too: it has config sections)."""
-    try:
-        data = load_yaml(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+    if not Path(path).exists():
         return False
+    data, _ = read_yaml(Path(path), "file")  # unreadable: the same one line as for a config
     if not isinstance(data, dict):
         return False
     return bool(set(data) & (set(SPEC_KEYS) - {"base"})) or (
@@ -99,14 +97,7 @@ _READERS: dict[str, Callable[[Any, str, Path, str], Any]] = {
 def read_sweep_file(path: str | Path) -> dict[str, Any]:
     """A sweep file's fields, checked; ``base`` made relative to the current directory."""
     path = Path(path)
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeError):
-        raise ConfigError(f"{path}: sweep file not found or not UTF-8 text") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: invalid YAML: {str(e).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a sweep file is a mapping (base, grid, random, ...)")
+    data, _ = read_yaml(path, "sweep file")  # encoding, YAML, duplicate keys: file:line
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in SPEC_KEYS:
@@ -184,6 +175,10 @@ def _space_from(sw: Sweep, spec: dict[str, Any], grid: Sequence[str], random: Se
 
 def _seeds_from(sw: Sweep, spec: dict[str, Any], seed: int | None, repeat: int | None) -> None:
     sw.seed = seed if seed is not None else spec.get("seed", 0)
+    n = repeat if repeat is not None else spec.get("repeat", 1)
+    if n > MAX_RUNS:  # before list(range(n)): 10⁹ seeds would not fit in memory
+        raise ConfigError(f"repeat {n:,}: this sweep asks for {n:,} runs or more; at most "
+                          f"{MAX_RUNS:,} are allowed: lower trials:, the grid or the seeds")
     if repeat is not None:
         sw.seeds = list(range(repeat)) if repeat > 1 else None
     elif "seeds" in spec:

@@ -14,6 +14,7 @@ reach the trial, so its config.yaml stays readable.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -131,9 +132,11 @@ def parse_distribution(text: Any, where: str) -> Distribution:
 
 
 def _check_range(kind: str, args: tuple[Any, ...], body: str, where: str) -> None:
-    real = all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args)
+    real = all(isinstance(a, (int, float)) and not isinstance(a, bool) and math.isfinite(a)
+               for a in args)
     if len(args) != 2 or not real:
-        raise ConfigError(f"{where}: {kind} takes two numbers (low, high), got {body!r}")
+        raise ConfigError(f"{where}: {kind} takes two numbers (low, high), both finite, "
+                          f"got {body!r}")
     lo, hi = args
     if kind == "randint" and not all(isinstance(a, int) for a in args):
         raise ConfigError(f"{where}: randint takes two integers, got {body!r}")
