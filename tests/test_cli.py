@@ -115,8 +115,8 @@ def test_sigterm_checkpoints_and_resume_continues(tmp_path):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "interrupted"
     done = summary["epochs_run"]
-    resumed = nnlab("train", "--resume", str(run), "--set", "train.epochs=400", "--quiet")
-    assert resumed.returncode == 2 and "--set" in resumed.stderr  # config is fixed on resume
+    resumed = nnlab("train", "--resume", str(run), "--set", "model.hidden=[4]", "--quiet")
+    assert resumed.returncode == 2 and "keeps its model and data" in resumed.stderr
     env = {**os.environ, "NNLAB_TEST": "1"}
     before = len(RunDir(run).read_metrics())
     proc2 = subprocess.Popen([sys.executable, "-m", "nnlab.cli", "train", "--resume", str(run),

@@ -25,12 +25,17 @@ def train(
     name: Annotated[str | None, typer.Option(help="Run name (default: config file stem).")] = None,
     runs_dir: Annotated[Path | None, typer.Option(help="Parent folder of run directories.")] = None,
     resume: Annotated[Path | None, typer.Option(
-        help="Continue an interrupted run directory from its last checkpoint.")] = None,
+        help="Continue a run directory from its last checkpoint: an interrupted run goes on; "
+        "with --set train.epochs=N a finished or early-stopped one trains on to N epochs.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object."
                                           )] = False,
 ) -> None:
-    """Train a network. Example: nnlab train configs/sine.yaml --set optimizer.lr=0.05"""
+    """Train a network. Example: nnlab train configs/sine.yaml --set optimizer.lr=0.05
+
+    Train a finished run further: nnlab train --resume runs/sine-… --set train.epochs=600
+    """
     from ..runs.signals import PARENT_ENV, stop_with_parent
     from ..tools.outputs import train as run_train
 

@@ -293,8 +293,12 @@ class RunDir:
         state = self.train_state("last")
         return state is not None and state.get("stop_reason") not in FINISHED
 
-    def restore(self, trainer: Trainer) -> None:
-        """Load weights, optimizer/schedule state, RNG and loop state from ``last.npz``."""
+    def restore(self, trainer: Trainer, extend: bool = False) -> None:
+        """Load weights, optimizer/schedule state, RNG and loop state from ``last.npz``.
+
+        A finished run is refused unless ``extend`` and ``trainer.epochs`` goes past it; an
+        early-stopped one then starts counting its patience afresh.
+        """
         from .trainer import FINISHED, TrainState
 
         path = self.checkpoint_path("last")
@@ -306,9 +310,13 @@ class RunDir:
             part.load_state_dict({k[len(prefix):]: v for k, v in data.items()
                                   if k.startswith(prefix)})
         st = TrainState.from_json(str(data["state"]))
+        if st.stop_reason in FINISHED and not (extend and trainer.epochs > st.epoch):
+            more = (f"train it further with --set train.epochs=N, N > {st.epoch}"
+                    if not extend else f"train.epochs must be more than its {st.epoch} epochs")
+            raise CheckpointError(f"{self.path}: the run already finished ({st.stop_reason} "
+                                  f"after {st.epoch} epochs); {more}")
         if st.stop_reason in FINISHED:
-            raise CheckpointError(f"{self.path}: the run already finished ({st.stop_reason}); "
-                                  "start a new run to train more")
+            st.bad_epochs = 0  # extended: early stopping's patience counts from here
         st.stop_reason = None
         trainer.state = st
         if st.rng_state is not None:

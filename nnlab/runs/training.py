@@ -25,6 +25,7 @@ from ..config import Config
 from ..core.network import Network
 from ..errors import ConfigError, NnlabError, TrainingDiverged
 from ..version import __version__
+from . import extend
 from .experiment import Experiment, as_config, build
 from .format import epoch_line
 from .rundir import HOST, RunDir
@@ -94,16 +95,21 @@ def _start(cfg: Config | str | Path | None, overrides: Sequence[str], name: str 
     return exp, run, exp.trainer()
 
 
-def _resume(path: str | Path, progress: Any) -> tuple[Experiment, RunDir, Trainer]:
-    """The experiment of an interrupted run, its trainer at the last checkpoint."""
+def _resume(path: str | Path, progress: Any, overrides: Sequence[str] = ()
+            ) -> tuple[Experiment, RunDir, Trainer]:
+    """The experiment of a run, its trainer at the last checkpoint: an interrupted run goes
+    on; with ``overrides`` (e.g. more ``train.epochs``) a finished one is extended."""
     run = RunDir.open(path)
     summary = run.summary_or_empty()
     if run.process_alive(summary):
         raise NnlabError(f"{run.path}: still being trained by process {summary.get('pid')} "
                          "on this machine; wait for it to end or stop it first")
-    exp = build(run.file(RunDir.CONFIG), progress=progress)
+    cfg = extend.extended_config(run, overrides) if overrides else run.file(RunDir.CONFIG)
+    exp = build(cfg, progress=progress)
     trainer = exp.trainer()
-    run.restore(trainer)
+    run.restore(trainer, extend=bool(overrides))
+    if overrides:
+        extend.record(run, exp.config, trainer.state.epoch, overrides)
     return exp, run, trainer
 
 
@@ -127,11 +133,11 @@ def train(
     `TrainingDiverged` (after writing the summary) when the loss becomes NaN/inf.
     """
     if resume is not None:
-        if overrides or cfg is not None:
+        if cfg is not None:
             raise ConfigError("--resume continues a run with the config it recorded; drop the "
-                              "config file and --set, or start a new run")
-        exp, run, trainer = _resume(resume, progress)
-        overrides = run.overrides()
+                              "config file (--set train.epochs=N trains a finished run further)")
+        exp, run, trainer = _resume(resume, progress, overrides)
+        overrides = [*run.overrides(), *overrides]
         records = [r for r in run.read_metrics() if r["epoch"] <= trainer.state.epoch]
     else:
         exp, run, trainer = _start(cfg, overrides, name, runs_dir, progress)
