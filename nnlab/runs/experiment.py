@@ -23,7 +23,7 @@ from ..config.resolve import output_units
 from ..core import losses, optimizers, schedules
 from ..core.losses import Loss
 from ..core.metrics import score
-from ..core.network import EVAL_CHUNK, Network
+from ..core.network import Network
 from ..core.optimizers import Optimizer
 from ..core.schedules import Schedule
 from ..data import Dataset, load_dataset
@@ -64,12 +64,10 @@ class Experiment:
             checkpoint_every=c.run.checkpoint_every, tolerance=c.train.tolerance,
             eval_every=c.train.eval_every, **({"threads": self.threads()} | callbacks))
 
-    def threads(self) -> tuple[int, int]:
-        """BLAS threads for the training steps and for the per-epoch metrics (`blas_threads`)."""
+    def threads(self) -> int:
+        """BLAS threads for this experiment's training (`blas_threads` of its batch size)."""
         n, bs = len(self.dataset.x_train), self.config.train.batch_size
-        sizes = self.network.sizes
-        return (blas_threads(n if bs == "full" else min(int(bs), n), sizes),
-                blas_threads(min(n, EVAL_CHUNK), sizes))
+        return blas_threads(n if bs == "full" else min(int(bs), n), self.network.sizes)
 
     def fit(self, **callbacks: Any) -> list[dict[str, Any]]:
         """Train in memory, without a run directory (for notebooks); returns the epoch records.

@@ -57,7 +57,7 @@ class TrainState:
     rng_state: dict | None = None
     epoch_rng_state: dict | None = None
     stop_reason: str | None = None
-    threads: list[int] | None = None  # BLAS threads of the steps and of the metrics (kept)
+    threads: int | None = None     # BLAS threads (kept by a resumed run)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -95,7 +95,7 @@ class Trainer:
     checkpoint_every: int = 1
     tolerance: float | None = None
     eval_every: int = 1
-    threads: tuple[int, int] | None = None  # BLAS threads (steps, metrics); None: leave as is
+    threads: int | None = None  # BLAS threads for the whole run; None: leave them as they are
     on_epoch: Callable[[dict[str, Any]], None] | None = None
     on_step: Callable[[int, int, int], None] | None = None
     should_stop: Callable[[], bool] = lambda: False
@@ -115,7 +115,8 @@ class Trainer:
             self.t_val = d.targets(d.y_val, units, dtype)
         n = len(self.x_train)
         probe = min(self.probe_size, n)
-        self.x_probe, self.t_probe = self.x_train[:probe], self.t_train[:probe]
+        # copies: the layers keep their last input, which must not pin the whole training set
+        self.x_probe, self.t_probe = self.x_train[:probe].copy(), self.t_train[:probe].copy()
         self.bs = n if self.batch_size == "full" else min(int(self.batch_size), n)
         if self.monitor.startswith("val_") and self.x_val is None:
             self.monitor = self.monitor[4:]
@@ -142,21 +143,23 @@ class Trainer:
     def fit(self) -> TrainState:
         """Train until ``epochs``, early stopping, divergence or ``should_stop()``."""
         st = self.state
-        if st.threads is None and self.threads is not None:
-            st.threads = list(self.threads)  # a resumed run keeps the counts it started with
-        steps_threads, eval_threads = st.threads or (None, None)
+        if st.threads is None:
+            st.threads = self.threads  # a resumed run keeps the count it started with
+        with limited(st.threads):
+            return self._fit()
+
+    def _fit(self) -> TrainState:
+        st = self.state
         if st.epoch == 0 and st.step == 0:
             start = {} if self.tolerance is None else {"update_norm": None}
-            with limited(eval_threads):
-                self._end_epoch(self.measure() | {"lr": None} | start, 0.0)
+            self._end_epoch(self.measure() | {"lr": None} | start, 0.0)
         unrecorded = 0.0  # seconds of the epochs since the last record
         while st.epoch < self.epochs and st.stop_reason is None:
             t0 = time.perf_counter()
             lr = self.schedule.lr(st.epoch, self.optimizer.lr, self.epochs)
             if self.tolerance is not None and (st.step == 0 or self.epoch_start is None):
                 self.epoch_start = [p.copy() for p in self.network.params()]
-            with limited(steps_threads):
-                finished = self.run_epoch(lr)
+            finished = self.run_epoch(lr)
             if not finished:
                 st.elapsed += time.perf_counter() - t0
                 st.stop_reason = "interrupted"
@@ -165,7 +168,7 @@ class Trainer:
             st.epoch, st.step = st.epoch + 1, 0
             record = None
             if st.epoch % self.eval_every == 0 or st.epoch == self.epochs:
-                with limited(eval_threads), np.errstate(over="ignore", invalid="ignore"):
+                with np.errstate(over="ignore", invalid="ignore"):
                     record = self.measure() | {"lr": lr} | self._update_norm()
             seconds = time.perf_counter() - t0
             st.elapsed, unrecorded = st.elapsed + seconds, unrecorded + seconds

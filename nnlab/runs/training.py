@@ -10,6 +10,7 @@ layer never imports plotting. Nothing here prints.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import time
@@ -23,6 +24,7 @@ import numpy as np
 
 from ..config import Config
 from ..core.network import Network
+from ..data.base import Dataset
 from ..errors import ConfigError, NnlabError, TrainingDiverged
 from ..version import __version__
 from . import extend
@@ -34,7 +36,9 @@ from .snapshots import SnapshotRecorder
 from .trainer import Trainer, TrainState
 
 Finish = Callable[[RunDir, Experiment], None]
-"""Called once a run has ended and its summary is written (pictures, report, ...)."""
+"""Called once a run has ended and its summary is written (pictures, report, ...), with the
+experiment's data arrays released: what a hook draws comes from the run directory (`load_run`
+rebuilds the data when a picture needs it)."""
 
 STATUS = {"completed": "completed", "early_stopping": "completed", "converged": "completed",
           "interrupted": "interrupted", "diverged": "failed"}
@@ -145,6 +149,25 @@ def train(
     if on_start:
         on_start(exp, run.path)
     _log_start(run, exp, trainer.state, resumed=resume is not None)
+    st, summary = _fit(exp, run, trainer, records, overrides, on_epoch, on_step, handle_signals)
+    if finish is not None:
+        del trainer  # the data arrays are now held by exp.dataset alone
+        exp.dataset = _without_arrays(exp.dataset)
+        finish(run, exp)
+    if st.stop_reason == "diverged":
+        err = TrainingDiverged(
+            f"loss became NaN/inf at epoch {st.epoch}; the last good checkpoint is kept in "
+            f"{run.checkpoint_path('last')}. Lower optimizer.lr or check the data")
+        err.summary = summary  # type: ignore[attr-defined]
+        raise err
+    return RunResult(run.path, summary, exp.network, st, records)
+
+
+def _fit(exp: Experiment, run: RunDir, trainer: Trainer, records: list[dict[str, Any]],
+         overrides: Sequence[str], on_epoch: Callable[[dict[str, Any]], None] | None,
+         on_step: Callable[[int, int, int], None] | None,
+         handle_signals: bool) -> tuple[TrainState, dict[str, Any]]:
+    """Train with the run directory's files, snapshots and stop requests; write the summary."""
 
     def running_summary() -> None:
         run.write_summary(summarize(exp, run, trainer.state, records, overrides, "running"))
@@ -167,19 +190,22 @@ def train(
             st = trainer.fit()
         finally:
             files.flush()
+            # the callbacks close over this frame (a reference cycle through the trainer):
+            # unhook them, so the data can be freed before the finish hook without a gc pass
+            trainer.on_epoch = trainer.on_step = trainer.on_checkpoint = None
     status = STATUS[st.stop_reason or "completed"]
     summary = summarize(exp, run, st, records, overrides, status)
     run.write_summary(summary)
     run.log(f"{status}: {st.stop_reason} after {st.epoch} epochs")
-    if finish is not None:
-        finish(run, exp)
-    if st.stop_reason == "diverged":
-        err = TrainingDiverged(
-            f"loss became NaN/inf at epoch {st.epoch}; the last good checkpoint is kept in "
-            f"{run.checkpoint_path('last')}. Lower optimizer.lr or check the data")
-        err.summary = summary  # type: ignore[attr-defined]
-        raise err
-    return RunResult(run.path, summary, exp.network, st, records)
+    return st, summary
+
+
+def _without_arrays(d: Dataset) -> Dataset:
+    """``d`` without its samples (name, task, feature and output sizes kept): the finish hook
+    reads the run directory, and an MNIST run would otherwise hold its 200 MiB of images while
+    matplotlib loads (45 MiB more)."""
+    return dataclasses.replace(d, x_train=d.x_train[:0].copy(), y_train=d.y_train[:0].copy(),
+                               x_val=None, y_val=None, x_test=None, y_test=None)
 
 
 def _log_start(run: RunDir, exp: Experiment, st: TrainState, resumed: bool) -> None:

@@ -124,17 +124,19 @@ def load(
     def labels(y: np.ndarray) -> np.ndarray:
         return y.astype(np.int64)
 
-    x_te, y_te = arrays["test_images"], arrays["test_labels"]
-    sizes = {"train": len(x_tr), "val": 0 if x_va is None else len(x_va), "test": len(x_te)}
+    sizes = {"train": len(x_tr), "val": 0 if x_va is None else len(x_va),
+             "test": len(arrays["test_images"])}
+    x_train, x_val = pixels(x_tr), None if x_va is None else pixels(x_va)
+    del x_tr, x_va, arrays["train_images"]  # its uint8 pixels go before the test file's come
     return Dataset(
         name=name,
         task="classification",
-        x_train=pixels(x_tr),
+        x_train=x_train,
         y_train=labels(y_tr),
-        x_val=None if x_va is None else pixels(x_va),
+        x_val=x_val,
         y_val=None if y_va is None else labels(y_va),
-        x_test=pixels(x_te),
-        y_test=labels(y_te),
+        x_test=pixels(arrays.pop("test_images")),
+        y_test=labels(arrays["test_labels"]),
         n_classes=N_CLASSES,
         info={"source": str(src), "split": split, "sizes": sizes},
     )

@@ -66,7 +66,10 @@ def _read_cache(name: str, src: Path, key: str) -> tuple[dict[str, np.ndarray], 
         if not all(p.is_file() for p in paths.values()):
             continue
         try:
-            arrays = {role: np.load(p, allow_pickle=False) for role, p in paths.items()}
+            # memory-mapped: `load` converts one file after the other, so at most one file of
+            # uint8 pixels is resident next to the float32 images
+            arrays = {role: np.load(p, mmap_mode="r", allow_pickle=False)
+                      for role, p in paths.items()}
         except (OSError, ValueError):
             continue  # damaged: decode again and overwrite
         if all(
