@@ -135,6 +135,7 @@ def predict(
         parse_x,
         predictions,
         read_inputs,
+        table_inputs,
         to_csv,
         write_predictions,
     )
@@ -157,6 +158,7 @@ def predict(
             rows = parse_inputs(sys.stdin.buffer.read(), source)
         else:
             rows, source = read_inputs(input_), str(input_)
+        rows = table_inputs(run, input_, rows)  # your own table: its columns and scaling
         columns, table = predictions(exp, check_inputs(exp, rows, source))
         if output is not None:
             write_predictions(output, columns, table, exp.network.dtype)

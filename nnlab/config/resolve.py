@@ -23,6 +23,7 @@ def resolve(cfg: Config) -> Config:
     This is what a run records in ``config.yaml``: nothing left implicit.
     """
     c = cfg.model_copy(deep=True)
+    _fill_data(c)
     classification = c.task == "classification"
     if c.loss == "auto":
         c.loss = "categorical_crossentropy" if classification else "mse"
@@ -56,7 +57,6 @@ def resolve(cfg: Config) -> Config:
         c.train.log_every = log_every(c.train.epochs)
     if c.run.name is None:  # named after its file, as on the command line
         c.run.name = Path(c.source).stem if c.source else "default"
-    _fill_data(c)
     if m.output_units == "auto":
         outputs, classes = _known_outputs(c)
         if outputs is not None:
@@ -84,10 +84,17 @@ def output_units(task: str, n_outputs: int, n_classes: int | None,
 
 
 def _fill_data(c: Config) -> None:
-    """The data set's defaults for fields left null (n, domain, classes)."""
+    """The data set's defaults for fields left null (n, domain, classes); for your own table
+    the absolute path, and the task and classes its target column shows."""
     for key, value in catalog.filled(c.data.name, c.data.bits).items():
         if getattr(c.data, key) is None:
             setattr(c.data, key, tuple(value) if key == "domain" else value)
+    if catalog.SOURCES[c.data.name].kind == "file":
+        from ..data import table  # reads the file: only for data sets that are files
+
+        c.data.path = str(Path(c.data.path).resolve()) if c.data.path else None
+        for key, value in table.peek(c.data).items():
+            setattr(c.data, key, value)
 
 
 def _known_outputs(c: Config) -> tuple[int | None, int | None]:
@@ -100,6 +107,8 @@ def _known_outputs(c: Config) -> tuple[int | None, int | None]:
             return classes, classes
         rows = d.y or []
         return (len(rows[0]) if rows and isinstance(rows[0], list) else 1), None
+    if catalog.SOURCES[d.name].kind == "file":
+        return (d.classes if c.task == "classification" else 1), d.classes
     n = catalog.n_outputs(d.name, d.classes)
     return n, (n if c.task == "classification" else None)
 

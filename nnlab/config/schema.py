@@ -43,7 +43,7 @@ class DataConfig(_Section):
     val_split: float = Field(0.2, ge=0, lt=1)
     """fraction held out for validation, in [0, 1)"""
     path: str | None = None
-    """MNIST: folder to look in first; text: a UTF-8 .txt corpus"""
+    """MNIST: folder to look in first; text: a UTF-8 .txt corpus; csv / npy / npz: the file"""
     split: Literal["nielsen", "standard"] = "nielsen"
     """MNIST: nielsen (50k/10k/10k) or standard (60k minus val_split / 10k)"""
     limit: int | None = Field(None, ge=1)
@@ -68,6 +68,16 @@ class DataConfig(_Section):
     """text: drop rarer words from the vocabulary"""
     pairs: list[list[str]] | None = None
     """text: explicit [[context..., target]] samples instead of windows"""
+    target: str | int | None = None
+    """csv / npy: the column to predict, a name or 0-based index (default: the last)"""
+    features: list[str | int] | None = None
+    """csv / npy: the input columns (default: all the others); npz: [the input array]"""
+    header: bool | Literal["auto"] = "auto"
+    """csv: whether the first line names the columns (auto: when it is not all numbers)"""
+    task: Literal["auto", "regression", "classification"] = "auto"
+    """auto: classification for text labels or few distinct integers, else regression"""
+    scale: Literal["none", "standard", "minmax"] = "none"
+    """scale the inputs, fitted on the training rows: standard (x−mean)/std, minmax to [0, 1]"""
 
 
 class ModelConfig(_Section):
@@ -235,6 +245,8 @@ class Config(_Section):
     @property
     def task(self) -> str:
         """'classification' or 'regression', known from the data section alone."""
+        if self.data.task != "auto":
+            return self.data.task
         return catalog.task_of(self.data.name, has_labels=self.data.labels is not None)
 
     def to_dict(self) -> dict[str, Any]:

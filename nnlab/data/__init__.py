@@ -26,6 +26,10 @@ def load_dataset(
             cfg.name, path=cfg.path, split=cfg.split, val_split=cfg.val_split, limit=cfg.limit,
             download=cfg.download, progress=progress, dtype=dtype,
         )
+    if kind == "file":
+        from . import table
+
+        return table.load(cfg, rng, dtype)
     if cfg.name == "samples":
         from . import samples
 

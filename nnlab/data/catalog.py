@@ -19,7 +19,7 @@ class Source:
     """One data set. ``task`` None: decided by the config (samples: ``labels`` or ``y``)."""
 
     name: str
-    family: str            # function | points | bits | images | typed | text
+    family: str            # function | points | bits | images | typed | text | table
     task: Task | None
     fields: tuple[str, ...]   # the data.* fields it reads besides name and val_split
     default_n: int | None = None
@@ -30,14 +30,17 @@ class Source:
 
     @property
     def kind(self) -> str:
-        """``toy`` (generated from the seed), ``mnist`` (IDX files) or ``typed`` (in the config)."""
-        return {"images": "mnist", "typed": "typed", "text": "typed"}.get(self.family, "toy")
+        """``toy`` (generated from the seed), ``mnist`` (IDX files), ``typed`` (in the config) or
+        ``file`` (your table)."""
+        return {"images": "mnist", "typed": "typed", "text": "typed", "table": "file"}.get(
+            self.family, "toy")
 
 
 _FN = ("n", "noise", "domain")
 _X = (-3.0, 3.0)
 _PTS = ("n", "noise")
 _MNIST = ("path", "split", "limit", "download")
+_TABLE = ("path", "target", "features", "task", "scale")
 _TEXT = ("text", "corpus", "path", "mode", "window", "min_count", "pairs")
 
 SOURCES: dict[str, Source] = {s.name: s for s in (
@@ -72,6 +75,9 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("samples", "typed", None, ("x", "y", "labels", "classes"), None,
            "rows typed into the config"),
     Source("text", "text", "classification", _TEXT, None, "word2vec pairs from a corpus"),
+    Source("csv", "table", None, (*_TABLE, "header"), None, "your table: a CSV file"),
+    Source("npy", "table", None, _TABLE, None, "your table: a 2-D .npy array"),
+    Source("npz", "table", None, _TABLE, None, "your arrays x and y in a .npz file"),
 )}
 
 NAMES: tuple[str, ...] = tuple(SOURCES)

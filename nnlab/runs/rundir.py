@@ -9,6 +9,7 @@ Layout of ``runs/<name>-<UTC timestamp>-<id>/``::
     checkpoints/last.npz weights + optimizer/schedule state + epoch + RNG state
     checkpoints/best.npz the same at the best epoch
     train.log            start (network, data, seed), one line per epoch, how it ended
+    preprocessing.json   your own table's input columns and fitted scaling (data.name: csv, …)
     snapshots.npz        predictions on a fixed grid and per-layer histograms at a few epochs
     plots/               pictures drawn when the run ends
     report.html          the run's report page, written when the run ends
@@ -68,7 +69,7 @@ class RunDir:
 
     CONFIG, METRICS, METRICS_CSV, SUMMARY, LOG = (
         "config.yaml", "metrics.jsonl", "metrics.csv", "summary.json", "train.log")
-    PLOTS, CHECKPOINT_DIR = "plots", "checkpoints"
+    PLOTS, CHECKPOINT_DIR, PREPROCESSING = "plots", "checkpoints", "preprocessing.json"
     SNAPSHOTS, REPORT, TENSORBOARD = "snapshots.npz", "report.html", "tensorboard"
 
     def __init__(self, path: str | Path) -> None:
@@ -216,6 +217,15 @@ class RunDir:
         except (OSError, ValueError):
             return {}
         return summary if isinstance(summary, dict) else {}
+
+    def write_preprocessing(self, prep: Mapping[str, Any]) -> None:
+        """``preprocessing.json``: the input columns of your own table and the scaling fitted
+        on its training rows, which ``nnlab predict`` applies to new inputs."""
+        write_json(self.path / self.PREPROCESSING, prep)
+
+    def read_preprocessing(self) -> dict[str, Any] | None:
+        path = self.path / self.PREPROCESSING
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
     def write_summary(self, summary: Mapping[str, Any]) -> None:
         write_json(self.path / self.SUMMARY, summary)

@@ -94,6 +94,8 @@ def _start(cfg: Config | str | Path | None, overrides: Sequence[str], name: str 
         c.run.runs_dir = str(runs_dir) if runs_dir else c.run.runs_dir
     exp = build(c, progress=progress)  # resolving names the run after its file, as the CLI
     run = RunDir.create(exp.config.run.runs_dir, exp.config.run.name)
+    if "preprocessing" in exp.dataset.info:  # your own table: nnlab predict needs it
+        run.write_preprocessing(exp.dataset.info["preprocessing"])
     run.write_config(RunDir.config_header(c.source, overrides, c.chain) + "\n"
                      + exp.config.to_yaml())
     return exp, run, exp.trainer()

@@ -236,6 +236,30 @@ def read_inputs(path: str | Path) -> np.ndarray:
     return parse_inputs(path.read_bytes(), str(path))
 
 
+def table_inputs(run: str | Path, path: str | None, x: np.ndarray) -> np.ndarray:
+    """New inputs for a run trained on your own table, as it saw them: a CSV file whose header
+    names the training columns gives those columns (a target column is ignored), and the
+    scaling fitted on the training rows (``preprocessing.json``) is applied."""
+    from ..data import table
+
+    prep = RunDir(run).read_preprocessing()
+    if prep is None:
+        return x
+    if path not in (None, "-") and Path(path).suffix.lower() not in (".npy",):
+        names, rows, lines = table.read_csv(Path(path))
+        if names is not None and set(prep["features"]) <= set(names):
+            spec = _Columns(prep["features"])
+            x = table.select(str(path), names, rows, spec, False, lines).x
+    return table.apply(prep, x)
+
+
+class _Columns:
+    """The ``features``/``target`` a run's table was read with."""
+
+    def __init__(self, features: list[str]) -> None:
+        self.features, self.target = features, None
+
+
 def check_inputs(exp: Experiment, x: np.ndarray, source: str = "input") -> np.ndarray:
     """``x`` as a (n, inputs) array in the network's dtype; refuses a wrong number of columns."""
     x = np.asarray(x, dtype=np.float64)
