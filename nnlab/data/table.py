@@ -74,6 +74,23 @@ def read_csv(path: Path, header: bool | str = "auto"
              ) -> tuple[list[str] | None, list[list[str]], list[int]]:
     """(column names or None without a header, rows of cells, their line numbers) of a CSV
     file; ragged rows and empty files are refused."""
+    rows = _rows(path)
+    first = rows[0][1]
+    has_header = not all(_is_number(c) for c in first) if header == "auto" else bool(header)
+    width = len(first)
+    body = rows[1:] if has_header else rows
+    if not body:
+        raise DataError(f"{path}: only a header line; expected rows of numbers below it")
+    for i, cells in body:
+        if len(cells) != width:
+            raise DataError(f"{path}:{i}: {len(cells)} columns, expected {width} as "
+                            f"{'in the header' if has_header else 'on the first line'}")
+    names = [c.strip() or str(j) for j, c in enumerate(first)] if has_header else None
+    return names, [cells for _, cells in body], [i for i, _ in body]
+
+
+def _rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of every line that is not blank or a comment."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
@@ -83,21 +100,8 @@ def read_csv(path: Path, header: bool | str = "auto"
     lines = [(i, line) for i, line in lines if line]
     if not lines:
         raise DataError(f"{path}: empty; expected rows of numbers (a header line first is fine)")
-    first = lines[0][1]
-    delim = next((c for c in ",;\t" if c in first), None)
-    rows = [(i, _split(line, delim)) for i, line in lines]
-    has_header = (not all(_is_number(c) for c in rows[0][1]) if header == "auto"
-                  else bool(header))
-    names = [c.strip() or str(j) for j, c in enumerate(rows[0][1])] if has_header else [
-        str(j) for j in range(len(rows[0][1]))]
-    body = rows[1:] if has_header else rows
-    if not body:
-        raise DataError(f"{path}: only a header line; expected rows of numbers below it")
-    for i, cells in body:
-        if len(cells) != len(names):
-            raise DataError(f"{path}:{i}: {len(cells)} columns, expected {len(names)} as "
-                            f"{'in the header' if has_header else 'on the first line'}")
-    return names if has_header else None, [cells for _, cells in body], [i for i, _ in body]
+    delim = next((c for c in ",;\t" if c in lines[0][1]), None)
+    return [(i, _split(line, delim)) for i, line in lines]
 
 
 def _split(line: str, delim: str | None) -> list[str]:
@@ -207,25 +211,37 @@ def targets(table: Table, stated: str) -> tuple[str, np.ndarray, list[str] | Non
     """(task, targets, class names): labels 0..K−1 for classification, floats (n, 1) else."""
     y = table.y or []
     numbers = [_number(v) for v in y]
-    if stated == "regression" or (stated == "auto" and all(v is not None for v in numbers)
+    numeric = all(v is not None for v in numbers)
+    if stated == "regression" or (stated == "auto" and numeric
                                   and not _looks_like_labels(numbers)):
-        for i, v in enumerate(numbers):
-            if v is None or not math.isfinite(v):
-                raise DataError(f"{table.source}: target '{table.target}' row {i + 1}: "
-                                f"{y[i]!r} is not a number (data.task: regression)")
-        return "regression", np.asarray(numbers, dtype=np.float64)[:, None], None
-    if all(v is not None and v == int(v) and v >= 0 for v in numbers):
-        return "classification", np.asarray(numbers, dtype=np.int64), None
-    if any(v is not None for v in numbers) and any(v is None for v in numbers):
-        i = next(i for i, v in enumerate(numbers) if v is None)
-        raise DataError(f"{table.source}: target '{table.target}' mixes numbers and text (row "
-                        f"{i + 1}: {y[i]!r}); class labels are all integers >= 0 or all text")
-    if all(v is not None for v in numbers):
+        return "regression", _regression(table, numbers), None
+    return ("classification", *_labels(table, numbers))
+
+
+def _regression(table: Table, numbers: list[float | None]) -> np.ndarray:
+    for i, v in enumerate(numbers):
+        if v is None or not math.isfinite(v):
+            raise DataError(f"{table.source}: target '{table.target}' row {i + 1}: "
+                            f"{(table.y or [])[i]!r} is not a number (data.task: regression)")
+    return np.asarray(numbers, dtype=np.float64)[:, None]
+
+
+def _labels(table: Table, numbers: list[float | None]) -> tuple[np.ndarray, list[str] | None]:
+    """Class indices: integers >= 0 as they are, text labels numbered in sorted order."""
+    y = table.y or []
+    given = [v for v in numbers if v is not None]
+    if len(given) == len(numbers):
+        if all(v == int(v) and v >= 0 for v in given):
+            return np.asarray(given, dtype=np.int64), None
         raise DataError(f"{table.source}: target '{table.target}': class labels must be integers "
                         ">= 0 (or text); use data.task: regression for numbers")
+    if given:
+        i = next(i for i, v in enumerate(numbers) if v is not None)
+        raise DataError(f"{table.source}: target '{table.target}' mixes numbers and text (row "
+                        f"{i + 1}: {y[i]!r}); class labels are all integers >= 0 or all text")
     names = sorted({str(v) for v in y})
     index = {n: k for k, n in enumerate(names)}
-    return "classification", np.asarray([index[str(v)] for v in y], dtype=np.int64), names
+    return np.asarray([index[str(v)] for v in y], dtype=np.int64), names
 
 
 def _number(value: Any) -> float | None:
