@@ -123,6 +123,13 @@ def _check_explicit(cfg: Config, src: Source) -> None:
             raise _bad(src, path, f"expected {units[i]} values (one per unit), got {len(b)}")
         if not all(math.isfinite(v) for v in b):
             raise _bad(src, path, "biases must be finite numbers")
+    if m.output_bias_init == "auto":
+        if not bias[-1]:
+            raise _bad(src, ["model", "output_bias_init"], "the output layer has no bias "
+                       "(model.bias is false for it); set it true or drop output_bias_init")
+        if m.biases is not None and m.biases[-1] is not None:
+            raise _bad(src, ["model", "output_bias_init"], f"model.biases.{n_layers - 1} sets "
+                       "the output bias too; keep one of them")
 
 
 def _check_matrix(w: list[list[float]], rows_needed: int | None, cols_needed: int | None,

@@ -105,6 +105,9 @@ class ModelConfig(_Section):
     """explicit initial weights: one (fan_in × fan_out) matrix or null per layer"""
     biases: list[list[float] | None] | None = None
     """explicit initial biases: one list or null per layer"""
+    output_bias_init: Literal["auto"] | None = None
+    """auto: the output bias from the training targets, f⁻¹(their mean) — the regression mean,
+    the log class prior (null: bias_init)"""
 
     @field_validator("hidden")
     @classmethod

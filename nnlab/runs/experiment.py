@@ -25,6 +25,7 @@ from ..core.losses import Loss
 from ..core.metrics import score
 from ..core.network import Network
 from ..core.optimizers import Optimizer
+from ..core.output_bias import output_bias
 from ..core.schedules import Schedule
 from ..data import Dataset, load_dataset
 from ..errors import ConfigError
@@ -125,6 +126,8 @@ def build(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
         rng=init_rng, dtype=dtype)
     m.output_units = units  # the resolved config records every auto decided
     _explicit_weights(network, m.weights, m.biases)
+    if m.output_bias_init == "auto":
+        set_output_bias(network, dataset)
     opt_spec = {k: v for k, v in r.optimizer.items() if k != "schedule"}
     optimizer = optimizers.get(opt_spec)
     if r.regularization.weight_decay:
@@ -154,6 +157,16 @@ def _explicit_weights(network: Network, weights: list | None, biases: list | Non
                 raise ConfigError(f"model.{kind}.{i}: expected shape {target.shape} {what} "
                                   f"for {network!r}, got {arr.shape}")
             target[...] = arr
+
+
+def set_output_bias(network: Network, dataset: Dataset) -> None:
+    """``model.output_bias_init: auto``: b of the output layer = f⁻¹(mean training target)."""
+    out = network.layers[-1]
+    t = dataset.targets(dataset.y_train, out.units, np.float64)
+    try:
+        out.b[...] = output_bias(out.activation.name, t)
+    except ValueError as err:
+        raise ConfigError(f"model.output_bias_init: {err}") from None
 
 
 def _output_units(r: Config, dataset: Dataset, loss: Loss) -> int:
