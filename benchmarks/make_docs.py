@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["speed_of_learning.py", "fitting_functions.py", "lecture_claims.py"]
+SCRIPTS = ["speed_of_learning.py", "fitting_functions.py", "lecture_claims.py", "recipe_checks.py"]
 
 
 def main() -> None:

@@ -359,6 +359,7 @@ RUN_AND_COMPARE = [
     "nnlab trace configs/lessons/word2vec_example.yaml",
     "nnlab train configs/xor.yaml --quiet",
     "nnlab gradcheck configs/sine.yaml",
+    "nnlab check configs/moons.yaml",
 ]
 
 

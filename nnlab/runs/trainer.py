@@ -307,17 +307,21 @@ class Trainer:
                 self.best_params = [p.copy() for p in self.network.params()]
         if st.epoch > 0:
             st.bad_epochs = 0 if improved else st.bad_epochs + 1
-            if self.patience and st.bad_epochs >= self.patience:
-                st.stop_reason = "early_stopping"
-            elif self.tolerance is not None and record.get("update_norm", math.inf) < \
-                    self.tolerance:
-                st.stop_reason = "converged"
+            st.stop_reason = self._stop_rule(record)
         if self.on_epoch:
             self.on_epoch(record)
         if st.best_epoch == st.epoch:
             self._checkpoint("best")
         if st.epoch % self.checkpoint_every == 0 and st.stop_reason is None:
             self._checkpoint("last")
+
+    def _stop_rule(self, record: dict[str, Any]) -> str | None:
+        """Early stopping after ``patience`` bad epochs; ``converged`` once ‖Δθ‖ < tolerance."""
+        if self.patience and self.state.bad_epochs >= self.patience:
+            return "early_stopping"
+        if self.tolerance is not None and record.get("update_norm", math.inf) < self.tolerance:
+            return "converged"
+        return None
 
     def _checkpoint(self, kind: str) -> None:
         if self.on_checkpoint is not None:
