@@ -106,8 +106,7 @@ class ModelConfig(_Section):
     biases: list[list[float] | None] | None = None
     """explicit initial biases: one list or null per layer"""
     output_bias_init: Literal["auto"] | None = None
-    """auto: the output bias from the training targets, f⁻¹(their mean) — the regression mean,
-    the log class prior (null: bias_init)"""
+    """auto: output bias = f⁻¹(mean training target), e.g. the log class prior (null: bias_init)"""
 
     @field_validator("hidden")
     @classmethod
