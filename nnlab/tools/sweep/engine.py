@@ -55,14 +55,20 @@ def open_storage(url: str | None, folder: Path) -> Any:
     if url is None or url.startswith("journal:") or "://" not in url:
         path = folder / JOURNAL if url is None else Path(url.removeprefix("journal:"))
         return JournalStorage(JournalFileBackend(str(path)))
-    try:
-        return RDBStorage(_driver(url), engine_kwargs={"pool_pre_ping": True})
-    except ImportError as e:
-        raise NnlabError(f"--storage {redact(url)}: {e.name or 'a database driver'} is not "
-                         "installed; pip install 'nnlab[postgres]'") from None
-    except Exception as e:  # SQLAlchemy's errors: refused connection, bad URL, unknown db
-        raise NnlabError(f"--storage {redact(url)}: cannot open the study database "
-                         f"({str(e).splitlines()[0]})") from None
+    for attempt in range(4):
+        try:
+            return RDBStorage(_driver(url), engine_kwargs={"pool_pre_ping": True})
+        except ImportError as e:
+            raise NnlabError(f"--storage {redact(url)}: {e.name or 'a database driver'} is "
+                             "not installed; pip install 'nnlab[postgres]'") from None
+        except Exception as e:  # SQLAlchemy's: refused connection, bad URL, unknown db, ...
+            if attempt == 3 or "already exists" not in str(e) and "duplicate" not in str(e):
+                raise NnlabError(f"--storage {redact(url)}: cannot open the study database "
+                                 f"({str(e).splitlines()[0]})") from None
+            # workers that start together on an empty database race to create its tables:
+            # the loser finds them made a moment later
+            time.sleep(0.5 + attempt)
+    raise AssertionError("unreachable")
 
 
 def _driver(url: str) -> str:
@@ -97,7 +103,9 @@ class SweepStudy:
     def __init__(self, sweep: Sweep, storage: str | None, folder: Path) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.sweep, self.url = sweep, storage
-        self.storage = open_storage(storage, folder)
+        # one storage object for every study object made from it (Optuna wraps a database
+        # in a cache that must see every trial this process touches)
+        self.storage = optuna.storages.get_storage(open_storage(storage, folder))
         self.name = f"{sweep.name}-{sweep.key()}"
         self.direction = direction(sweep.metric)
         self.pruner = make_pruner(sweep.pruner)

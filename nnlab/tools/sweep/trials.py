@@ -187,6 +187,9 @@ class PointJob:
             self.events.append(("end", run, None))
             self.current = None
             self.index += 1
+            if not self._launch_next():
+                self.status = self._outcome()
+                return True
         return False
 
     def _launch_next(self) -> bool:
