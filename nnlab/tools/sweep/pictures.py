@@ -83,7 +83,7 @@ def _save(fig: Any, path: Path) -> Path:
 def _title(run: SweepRun, what: str) -> str:
     sw = run.sweep
     pruner = "" if sw.pruner.name == "none" else f" + {sw.pruner.name} pruning"
-    return f"{sw.name}: {what}  ({sw.algorithm.name}{pruner}, {sw.metric})"
+    return f"{sw.name}: {what}\n{sw.algorithm.name} sampler{pruner}, metric {sw.metric}"
 
 
 def history(run: SweepRun, pts: list[dict[str, Any]], path: Path) -> Path:
@@ -134,6 +134,11 @@ def _axis(run: SweepRun, key: str, pts: list[dict[str, Any]]) -> tuple[list[floa
             for v in values], labels
 
 
+def _fmt(x: float, run: SweepRun, key: str) -> str:
+    dist = run.sweep.random.get(key)
+    return f"{10 ** x:.3g}" if dist is not None and dist.kind == "loguniform" else f"{x:.4g}"
+
+
 def parallel(run: SweepRun, pts: list[dict[str, Any]], keys: list[str], path: Path) -> Path:
     import matplotlib
     from matplotlib import colormaps
@@ -144,11 +149,13 @@ def parallel(run: SweepRun, pts: list[dict[str, Any]], keys: list[str], path: Pa
         ax = fig.add_subplot()
         columns = [_axis(run, k, pts) for k in keys]
         ys = [p["value"] for p in pts]
-        scaled = []
-        for values, _ in columns:  # each axis from 0 (its low end) to 1 (high end)
+        scaled, ends = [], []
+        for values, labels in columns:  # each axis from its low end (0) to its high end (1)
             finite = [v for v in values if v == v]
             lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
             scaled.append([(v - lo) / (hi - lo) if hi > lo else 0.5 for v in values])
+            ends.append((labels[int(lo)], labels[int(hi)]) if labels is not None else
+                        (_fmt(lo, run, keys[len(ends)]), _fmt(hi, run, keys[len(ends)])))
         vmin, vmax = min(ys), max(ys)
         scaled.append([(y - vmin) / (vmax - vmin) if vmax > vmin else 0.5 for y in ys])
         cmap = colormaps["viridis_r" if run.study.direction == "minimize" else "viridis"]
@@ -160,7 +167,14 @@ def parallel(run: SweepRun, pts: list[dict[str, Any]], keys: list[str], path: Pa
                     lw=1.3, alpha=0.45 if pts[i]["pruned"] else 0.9,
                     ls="--" if pts[i]["pruned"] else "-")
         ax.set_xticks(range(len(scaled)), [*keys, run.sweep.metric])
-        ax.set_yticks([0, 1], ["low", "high"])
+        ends.append((f"{vmin:.4g}", f"{vmax:.4g}"))
+        for x, (lo_text, hi_text) in enumerate(ends):  # each axis says what its ends are
+            ax.annotate(lo_text, (x, 0), xytext=(0, -4), textcoords="offset points",
+                        ha="center", va="top", fontsize=8, color=GREY)
+            ax.annotate(hi_text, (x, 1), xytext=(0, 4), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8, color=GREY)
+        ax.set_yticks([])
+        ax.set_ylim(-0.08, 1.08)
         ax.grid(axis="y", alpha=0)
         fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax,
                      label=run.sweep.metric)

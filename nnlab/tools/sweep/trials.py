@@ -182,7 +182,10 @@ class PointJob:
         if proc.ended():
             self._report(proc.new_records(), proc)
             run = proc.trial
-            run.status = "pruned" if self.pruned else proc.status(bool(self.stopping))
+            status = proc.status(bool(self.stopping))
+            if self.pruned and status == "completed":
+                self.pruned = False  # it finished before the interrupt arrived: keep it
+            run.status = "pruned" if self.pruned else status
             run.run_dir = proc.find_dir().name if proc.find_dir() else run.run_dir
             self.events.append(("end", run, None))
             self.current = None
