@@ -71,6 +71,23 @@ def test_two_workers_share_one_journal_study(tmp_path):
     data = json.loads(result.stdout)
     assert data["counts"]["completed"] == 4 and len(data["table"]) == 4
     assert data["best"]["value"] == min(t.value for t in done)
+    assert set(data["importances"]) == {"optimizer.lr", "data.noise"}
+    pictures = sorted(p.name for p in (folder / "plots").iterdir())
+    assert pictures == ["history.png", "parallel.png", "slice_data.noise.png",
+                        "slice_optimizer.lr.png"]
+    assert all((folder / "plots" / p).read_bytes()[:4] == b"\x89PNG" for p in pictures)
+
+
+def test_two_sweeps_started_at_the_same_instant_run_each_trial_once(tmp_path):
+    spec = sweep_file(tmp_path, "grid:\n  optimizer.lr: [0.01, 0.02, 0.03]\n")
+    runs = tmp_path / "runs"
+    sweeps = [start("sweep", spec, "--runs-dir", runs) for _ in range(2)]
+    results = [(s.wait(timeout=180), s.stderr.read()) for s in sweeps]
+    (folder,) = runs.iterdir()  # one folder: the second found the first's
+    assert len([d for d in folder.iterdir() if d.name.startswith("t0")]) == 3
+    for code, err in results:  # it waited for the lock, or was told the sweep is running
+        assert code == 0 or (code == 2 and "already running" in err), err
+    assert len(finished(study_of(folder))) == 3
 
 
 def test_planned_and_tpe_samplers_are_reproducible(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import sys
@@ -81,8 +82,8 @@ def sweep(
             _print_commands(run, workers, again)
             return
         talk = not quiet and not as_json
-        with run.lock() as mine:
-            if not mine and not worker:
+        with contextlib.nullcontext(True) if worker else run.lock() as mine:
+            if not mine:  # workers share the study; only the sweep itself is one per folder
                 raise _already_running(run)
             if talk:
                 _announce(run, jobs, worker)
@@ -167,14 +168,17 @@ class _Progress:
     def __init__(self, run: Any, talk: bool) -> None:
         self.run, self.talk = run, talk
         self.live: Any = None
+        self.console: Any = err  # the live display's own console while there is one
         self.epochs: dict[str, dict[str, Any]] = {}
         self.shown = 0.0
 
     def __enter__(self) -> _Progress:
         if self.talk and err.is_terminal:
+            from rich.console import Console
             from rich.live import Live
 
-            self.live = Live("", console=err, transient=True, refresh_per_second=4)
+            self.console = Console(stderr=True, highlight=False)
+            self.live = Live("", console=self.console, transient=True, refresh_per_second=4)
             self.live.__enter__()
         return self
 
@@ -188,10 +192,11 @@ class _Progress:
         if ev.kind == "epoch":
             self.epochs[ev.trial.id] = ev.record
         elif ev.kind == "resume":
-            err.print(f"        {ev.trial.id} resuming {ev.trial.run_dir}", markup=False)
+            self.console.print(f"        {ev.trial.id} resuming {ev.trial.run_dir}",
+                               markup=False)
         elif ev.kind == "end":
             self.epochs.pop(ev.trial.id, None)
-            err.print(_end_line(self.run, ev), markup=False, soft_wrap=True)
+            self.console.print(_end_line(self.run, ev), markup=False, soft_wrap=True)
         if self.live is not None and (ev.kind != "epoch" or time.monotonic() - self.shown > 0.25):
             self.shown = time.monotonic()
             self.live.update(self._status(ev))
