@@ -2,10 +2,11 @@
 
     python benchmarks/sweep_search.py                  # 3 sweep seeds × 3 methods, 24 trials
     python benchmarks/sweep_search.py --jobs 2 --seeds 0 1 2 --json out.json
+    python benchmarks/sweep_search.py --epochs 5     # shorter trials (the docs' table)
 
 Every method tunes the same four settings of configs/sweeps/mnist_tpe.yaml (learning rate on a
 log scale, hidden width, weight decay, batch size) on the first 10,000 MNIST training images
-with up to 10 epochs a trial, and gets 24 trials:
+with up to 10 epochs a trial (``--epochs``), and gets 24 trials:
 
 * ``tpe+median``: the sweep file as it is (8 random startup trials, then TPE; median pruning
   from the 4th completed trial on, after 2 warm-up epochs);
@@ -37,11 +38,11 @@ SETS = ["data.limit=10000", "train.epochs=10", "regularization.early_stopping.pa
         "run.plots=false"]
 
 
-def make(method: str, seed: int, runs_dir: Path) -> Any:
+def make(method: str, seed: int, runs_dir: Path, epochs: int) -> Any:
     from nnlab.tools.sweep import make_sweep
 
     name = f"bench-{method.replace('+', '-')}-s{seed}"
-    fixed = [f"train.seed={seed}"]
+    fixed = [f"train.seed={seed}", f"train.epochs={epochs}"]
     if method == "tpe+median":
         return make_sweep(SPEC, seed=seed, fixed=fixed, name=name, runs_dir=runs_dir)
     if method == "random":
@@ -61,11 +62,11 @@ def trace(run: Any) -> list[dict[str, Any]]:
     return out
 
 
-def run_one(method: str, seed: int, runs_dir: Path, jobs: int) -> dict[str, Any]:
+def run_one(method: str, seed: int, runs_dir: Path, jobs: int, epochs: int) -> dict[str, Any]:
     from nnlab.tools.sweep import Worker, open_sweep
 
     t0 = time.monotonic()
-    run = open_sweep(make(method, seed, runs_dir))
+    run = open_sweep(make(method, seed, runs_dir, epochs))
     Worker(run, jobs).run(handle_signals=False)
     steps = trace(run)
     values = [s["value"] for s in steps if s["value"] is not None]
@@ -120,6 +121,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--methods", nargs="+", default=["tpe+median", "random", "grid"])
     ap.add_argument("--jobs", type=int, default=1, help="trials in parallel per sweep")
+    ap.add_argument("--epochs", type=int, default=10, help="epochs per trial (at most)")
     ap.add_argument("--runs-dir", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args()
@@ -128,7 +130,7 @@ def main() -> None:
         results = []
         for seed in args.seeds:
             for method in args.methods:
-                r = run_one(method, seed, runs_dir, args.jobs)
+                r = run_one(method, seed, runs_dir, args.jobs, args.epochs)
                 print(f"# {method} seed {seed}: best {100 * r['best']:.2f} %, "
                       f"{r['trial_epochs']} trial-epochs, {r['pruned']} pruned, "
                       f"{r['wall']:.0f} s", flush=True)
