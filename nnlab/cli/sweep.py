@@ -16,53 +16,57 @@ from ..runs.format import number
 from .app import SetOpt, app, err, out, show, user_errors
 from .runs import _rows_table
 
+# the options' types, named so the command's signature reads as a list of options
+TargetArg = Annotated[Path | None, typer.Argument(
+    help="A sweep file (see configs/sweeps/) or an experiment config to sweep over; omit for "
+    "the built-in default.")]
+GridOpt = Annotated[list[str] | None, typer.Option(
+    "--grid", "-g", help="KEY.PATH=v1,v2,... (each value YAML); repeatable, the grid is their "
+    "product.")]
+RandomOpt = Annotated[list[str] | None, typer.Option(
+    "--random", "-r", help="KEY.PATH=uniform(a,b) | loguniform(a,b) | randint(a,b) | "
+    "choice(v1,v2,...); repeatable.")]
+TrialsOpt = Annotated[int | None, typer.Option(
+    min=1, help="Samples of the random space (default 10), per grid combination.")]
+RepeatOpt = Annotated[int | None, typer.Option(
+    min=1, help="Seeds per point: train.seed = 0..N-1; the table shows mean ± std.")]
+SeedOpt = Annotated[int | None, typer.Option(
+    min=0, help="Seed of the sampler: the same seed draws the same trials.")]
+SamplerOpt = Annotated[str | None, typer.Option(
+    help="grid | random | tpe | qmc (default: grid for a grid, random with --random).")]
+PrunerOpt = Annotated[str | None, typer.Option(
+    help="none | median | successive_halving | hyperband: stop hopeless trials early.")]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Trials run in parallel.")]
+StorageOpt = Annotated[str | None, typer.Option(
+    help="Optuna storage shared by workers: postgresql://user@host/db, mysql://…, or a journal "
+    "file on a shared filesystem (default: a journal in the sweep folder).")]
+WorkerOpt = Annotated[bool, typer.Option(
+    "--worker", help="Join the sweep's study from another process or machine and run trials "
+    "until none is left (or --timeout).")]
+TimeoutOpt = Annotated[float | None, typer.Option(
+    min=0, help="Start no new trial after this many seconds.")]
+NameOpt = Annotated[str | None, typer.Option(help="Sweep folder prefix.")]
+RunsDirOpt = Annotated[Path | None, typer.Option(help="Where the sweep folder goes.")]
+MetricOpt = Annotated[str | None, typer.Option(
+    help="Rank trials by this (default: the config's train.monitor).")]
+PrintOpt = Annotated[bool, typer.Option(
+    "--print-commands", help="Print one `nnlab train` command per pending trial (or, with "
+    "--workers N, N worker commands) and exit.")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    min=1, help="With --print-commands: how many worker command lines to print.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No per-trial lines.")]
+
 
 @app.command()
 def sweep(
-    target: Annotated[Path | None, typer.Argument(
-        help="A sweep file (see configs/sweeps/) or an experiment config to sweep over; "
-        "omit for the built-in default.")] = None,
-    grid: Annotated[list[str] | None, typer.Option(
-        "--grid", "-g", help="KEY.PATH=v1,v2,... (each value YAML); repeatable, the grid is "
-        "their product.")] = None,
-    random_: Annotated[list[str] | None, typer.Option(
-        "--random", "-r", help="KEY.PATH=uniform(a,b) | loguniform(a,b) | randint(a,b) | "
-        "choice(v1,v2,...); repeatable.")] = None,
-    trials: Annotated[int | None, typer.Option(min=1,
-        help="Samples of the random space (default 10), per grid combination.")] = None,
-    repeat: Annotated[int | None, typer.Option(min=1,
-        help="Seeds per point: train.seed = 0..N-1; the table shows mean ± std.")] = None,
-    seed: Annotated[int | None, typer.Option(min=0,
-        help="Seed of the sampler: the same seed draws the same trials.")] = None,
-    sampler: Annotated[str | None, typer.Option(
-        help="grid | random | tpe | qmc (default: grid for a grid, random with --random).")
-    ] = None,
-    pruner: Annotated[str | None, typer.Option(
-        help="none | median | successive_halving | hyperband: stop hopeless trials early.")
-    ] = None,
-    set_: SetOpt = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Trials run in parallel.")] = 1,
-    storage: Annotated[str | None, typer.Option(
-        help="Optuna storage shared by workers: postgresql://user@host/db, mysql://…, or a "
-        "journal file on a shared filesystem (default: a journal in the sweep folder).")
-    ] = None,
-    worker: Annotated[bool, typer.Option(
-        "--worker", help="Join the sweep's study from another process or machine and run "
-        "trials until none is left (or --timeout).")] = False,
-    timeout: Annotated[float | None, typer.Option(min=0,
-        help="Start no new trial after this many seconds.")] = None,
-    name: Annotated[str | None, typer.Option(help="Sweep folder prefix.")] = None,
-    runs_dir: Annotated[Path | None, typer.Option(help="Where the sweep folder goes.")] = None,
-    metric: Annotated[str | None, typer.Option(
-        help="Rank trials by this (default: the config's train.monitor).")] = None,
-    print_commands: Annotated[bool, typer.Option(
-        "--print-commands", help="Print one `nnlab train` command per pending trial (or, "
-        "with --workers N, N worker commands) and exit.")] = False,
-    workers: Annotated[int | None, typer.Option(min=1,
-        help="With --print-commands: how many worker command lines to print.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object."
-                                          )] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-trial lines.")] = False,
+    target: TargetArg = None, grid: GridOpt = None, random_: RandomOpt = None,
+    trials: TrialsOpt = None, repeat: RepeatOpt = None, seed: SeedOpt = None,
+    sampler: SamplerOpt = None, pruner: PrunerOpt = None, set_: SetOpt = None,
+    jobs: JobsOpt = 1, storage: StorageOpt = None, worker: WorkerOpt = False,
+    timeout: TimeoutOpt = None, name: NameOpt = None, runs_dir: RunsDirOpt = None,
+    metric: MetricOpt = None, print_commands: PrintOpt = False, workers: WorkersOpt = None,
+    as_json: JsonOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Search a space of --set values; every trial is a normal run in runs/<name>-…/; rerun to
     continue, add --worker processes (or machines, with --storage) to go faster.
