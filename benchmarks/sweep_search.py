@@ -3,6 +3,7 @@
     python benchmarks/sweep_search.py                  # 3 sweep seeds × 3 methods, 24 trials
     python benchmarks/sweep_search.py --jobs 2 --seeds 0 1 2 --json out.json
     python benchmarks/sweep_search.py --epochs 5     # shorter trials (the docs' table)
+    python benchmarks/sweep_search.py --table a.json b.json    # the table of saved results
 
 Every method tunes the same four settings of configs/sweeps/mnist_tpe.yaml (learning rate on a
 log scale, hidden width, weight decay, batch size) on the first 10,000 MNIST training images
@@ -124,7 +125,13 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=10, help="epochs per trial (at most)")
     ap.add_argument("--runs-dir", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--table", type=Path, nargs="+", default=None, metavar="JSON",
+                    help="only print the table of results saved with --json (several files: "
+                    "e.g. seeds run by separate processes)")
     args = ap.parse_args()
+    if args.table:
+        print(table([r for f in args.table for r in json.loads(f.read_text())]))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         runs_dir = args.runs_dir or Path(tmp)
         results = []

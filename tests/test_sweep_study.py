@@ -232,3 +232,20 @@ def test_two_workers_share_a_postgresql_study(tmp_path):
     ran = sum(len(list(next((tmp_path / f"machine{i}").iterdir()).glob("t0*-*")))
               for i in range(2))
     assert ran == 5  # each trial ran on exactly one of the two "machines"
+    # the sweep on one machine gathers every trial from the study, wherever it ran
+    result = runner.invoke(app, ["sweep", str(spec), "--storage", POSTGRES, "--runs-dir",
+                                 str(tmp_path / "machine0"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["counts"]["completed"] == 5 and len(data["table"]) == 5
+    assert {t["status"] for t in data["trials"]} == {"completed"}
+
+
+def test_an_unreachable_storage_is_one_line(tmp_path):
+    spec = sweep_file(tmp_path, "grid:\n  optimizer.lr: [0.01, 0.02]\n")
+    result = runner.invoke(app, ["sweep", str(spec), "--runs-dir", str(tmp_path / "r"),
+                                 "--storage", "postgresql://me:secret@127.0.0.1:1/nnlab"])
+    assert result.exit_code == 2, result.output
+    assert "cannot open the study database" in result.stderr
+    assert "secret" not in result.stderr and "me:***@" in result.stderr  # password hidden
+    assert len(result.stderr.strip().splitlines()) == 1

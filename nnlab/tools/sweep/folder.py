@@ -100,8 +100,10 @@ def _status(folder: Path, trial_id: str, ft: FrozenTrial | None) -> tuple[str, s
         if status == "interrupted" and ft is not None and ft.state == TrialState.PRUNED:
             status = "pruned"
         return status, dirs[-1].name
-    if ft is not None and ft.state == TrialState.PRUNED:
-        return "pruned", None
+    if ft is not None and ft.state in (TrialState.PRUNED, TrialState.COMPLETE):
+        return ("pruned" if ft.state == TrialState.PRUNED else "completed"), None  # elsewhere
+    if ft is not None and ft.state == TrialState.FAIL and ft.user_attrs.get("status") == "failed":
+        return "failed", None
     return "pending", None
 
 

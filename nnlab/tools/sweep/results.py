@@ -39,7 +39,42 @@ def table(run: SweepRun) -> tuple[list[str], list[dict[str, Any]]]:
     status = {t.id: t.status for t in run.trials}
     for row in rows:  # the sweep knows more than the run: a pruned trial says interrupted
         row["status"] = status.get(row["run"], row.get("status"))
+    elsewhere = _elsewhere(run, columns)
+    if elsewhere:
+        rows = _sorted(run, columns, [*rows, *elsewhere])
     return columns, rows
+
+
+def _elsewhere(run: SweepRun, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows from the study for the points whose runs are not in this folder (trained by a
+    worker on another machine): the point's values and result as the study recorded them."""
+    names = {TrialState.COMPLETE: "completed", TrialState.PRUNED: "pruned",
+             TrialState.FAIL: "failed"}
+    try:
+        column, _ = compare.sort_column(run.sweep.metric, columns)
+    except NnlabError:
+        column = f"best.{run.sweep.metric}"
+    rows = []
+    for point, ft in sorted(run.study.latest().items()):
+        mine = [t for t in run.trials if t.point == point]
+        if ft.state not in names or any(t.run_dir for t in mine) or not mine:
+            continue
+        host = (ft.user_attrs.get("worker") or {}).get("host", "?")
+        rows.append({"run": mine[0].id if len(mine) == 1 else f"point {point}",
+                     **{k: v for k, v in ft.user_attrs.get("values", {}).items()
+                        if k in columns},
+                     "status": ft.user_attrs.get("status", names[ft.state]),
+                     "epochs": ft.user_attrs.get("epochs"), column: ft.value,
+                     "path": f"(on {host})"})
+    return rows
+
+
+def _sorted(run: SweepRun, columns: list[str], rows: list[dict[str, Any]]) -> list[dict]:
+    try:
+        column, descending = compare.sort_column(run.sweep.metric, columns)
+    except NnlabError:
+        return rows
+    return compare.sort_rows(rows, column, descending)
 
 
 def groups(run: SweepRun) -> list[dict[str, Any]]:
