@@ -166,7 +166,9 @@ def parallel(run: SweepRun, pts: list[dict[str, Any]], keys: list[str], path: Pa
             ax.plot(range(len(scaled)), [col[i] for col in scaled], color=cmap(norm(ys[i])),
                     lw=1.3, alpha=0.45 if pts[i]["pruned"] else 0.9,
                     ls="--" if pts[i]["pruned"] else "-")
-        ax.set_xticks(range(len(scaled)), [*keys, run.sweep.metric])
+        ax.set_xticks(range(len(scaled)),  # long keys on two lines: model. / hidden.0
+                      ["\n".join(k.split(".", 1)) if len(k) > 14 else k
+                       for k in [*keys, run.sweep.metric]])
         ends.append((f"{vmin:.4g}", f"{vmax:.4g}"))
         for x, (lo_text, hi_text) in enumerate(ends):  # each axis says what its ends are
             ax.annotate(lo_text, (x, 0), xytext=(0, -4), textcoords="offset points",
