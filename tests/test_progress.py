@@ -107,3 +107,21 @@ def _render(bar, console: Console) -> str:
     with other.capture() as cap:
         other.print(bar.make_tasks_table(bar.tasks))
     return cap.get().splitlines()[0].rstrip()
+
+
+def test_epochs_without_metrics_still_move_the_bar():
+    """train.eval_every: no on_epoch between measured epochs; the bar follows on_step alone."""
+    console, _ = terminal(80)
+    exp = fake_experiment(epochs=4)
+    exp.config.train.eval_every = 2
+    with Display("live", console) as display:
+        display.start(exp, "runs/x", first_epoch=0)
+        display.epoch({"epoch": 0, "loss": 0.5, "lr": None, "time": 0.0})
+        display.step(1, 50, 50)
+        assert display.bar.tasks[0].fields["left"].startswith("done")  # epoch 1: not measured
+        display.step(2, 25, 50)
+        (task,) = display.bar.tasks
+        assert task.description == "epoch 2/4" and task.completed == 25
+        display.step(2, 50, 50)
+        assert display.bar.tasks[0].fields["left"].startswith("evaluating")
+        display.finish()

@@ -30,7 +30,8 @@ class Display:
         self.task: Any = None
         self.epochs = self.every = self.steps = 1
         self.last_shown = -1
-        self.t_epoch = time.monotonic()
+        self.t_epoch = self.t_end = time.monotonic()  # start of this epoch, end of the last
+        self.current, self.eval_every = 1, 1
         self.epoch_times: list[float] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -58,6 +59,8 @@ class Display:
     def start(self, exp: Any, run_dir: Any, first_epoch: int) -> None:
         c, d = exp.config, exp.dataset
         self.epochs = c.train.epochs
+        self.eval_every = int(getattr(c.train, "eval_every", 1) or 1)
+        self.current = first_epoch + 1
         self.every = c.train.log_every if isinstance(c.train.log_every, int) else 1
         n = len(d.x_train)
         bs = n if c.train.batch_size == "full" else min(int(c.train.batch_size), n)
@@ -85,15 +88,21 @@ class Display:
             self.bar.reset(self.task, total=self.steps, completed=0,
                            description=f"epoch {k + 1}/{self.epochs}", steps="", rate="",
                            left="")
-        self.t_epoch = time.monotonic()
+        self.t_epoch = self.t_end = time.monotonic()
+        self.current = k + 1
 
     def step(self, epoch: int, step: int, steps: int) -> None:
         if self.bar is None:
             return
-        spent = max(time.monotonic() - self.t_epoch, 1e-9)
+        now = time.monotonic()
+        if epoch != self.current:  # an epoch without metrics (train.eval_every) ended unseen
+            self.current, self.t_epoch = epoch, self.t_end
+        spent = max(now - self.t_epoch, 1e-9)
         rate = step / spent
         if step >= steps:
-            left = "evaluating"
+            self.t_end = now
+            measured = epoch % self.eval_every == 0 or epoch == self.epochs
+            left = "evaluating" if measured else "done"
         else:
             left = f"eta {duration((steps - step) / rate)}"
         rest = self.epochs - epoch
