@@ -142,6 +142,8 @@ def test_a_missing_column_names_the_close_one_and_the_columns(tmp_path):
     (["data.path=nope.csv"], "nope.csv: data file not found"),
     (["data.target=label", "data.features=[size, label]"], "cannot also be an input"),
     (["data.task=classification", "data.target=shift"], "class labels must be integers >= 0"),
+    (["data.name=npz"], "not a .npz archive (made by numpy.savez); a text table is data.name: csv"),
+    (["data.name=npy"], "not a .npy file (made by numpy.save); a text table is data.name: csv"),
 ])
 def test_cli_errors_exit_2_with_one_line(tmp_path, sets, message):
     path = points(tmp_path)

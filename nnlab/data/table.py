@@ -163,6 +163,9 @@ def select(source: str, names: list[str], rows: list[list[Any]], d: DataSpec,
 
 
 def _npy(data: bytes, source: str) -> np.ndarray:
+    if not data.startswith(b"\x93NUMPY"):
+        raise DataError(f"{source}: not a .npy file (made by numpy.save); a text table is "
+                        "data.name: csv")
     try:
         x = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
@@ -176,6 +179,10 @@ def _npy(data: bytes, source: str) -> np.ndarray:
 def _npz(path: Path, d: DataSpec, with_target: bool) -> Table:
     x_name = str(d.features[0]) if d.features else "x"
     y_name = str(d.target) if d.target is not None else "y"
+    with open(path, "rb") as f:
+        if f.read(2) != b"PK":
+            raise DataError(f"{path}: not a .npz archive (made by numpy.savez); a text table "
+                            "is data.name: csv")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
