@@ -45,6 +45,11 @@ def _gradcheck_report(report: Any) -> None:
     for c in report.checks:
         if c.note:
             out.print(f"{c.name}: {c.note}", soft_wrap=True)
+    refined = sum(c.refined for c in report.checks)
+    if refined:
+        out.print(f"curvature: {refined} entr{'y' if refined == 1 else 'ies'} judged at h/10 "
+                  f"= {s.h / 10:g} (the error at h was the O(h²) truncation of a strongly "
+                  "curved loss)", soft_wrap=True)
     kinks = sum(c.kinks for c in report.checks)
     if kinks:
         out.print(f"kinks: {kinks} entr{'y' if kinks == 1 else 'ies'} whose ±h step crossed a "
