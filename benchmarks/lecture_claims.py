@@ -79,6 +79,29 @@ def dead_relu(d: str) -> str:
     return "; ".join(out)
 
 
+SEEDS = range(8)
+
+
+def local_minima(d: str) -> str:
+    """The same network from 8 seeds, each stopped by train.tolerance; their fits side by side."""
+    runs = [train("local_minima.yaml", d, f"train.seed={seed}", "run.plots=false")
+            for seed in SEEDS]
+    from nnlab.tools.plots.fits import plot_fits
+
+    labels = [f"seed {r['seed']}, {r['epochs_run']:,} epochs" for r in runs]
+    plot_fits([r["run_dir"] for r in runs], ROOT / "docs" / "local-minima.png", labels=labels,
+              title="one network, 8 seeds: full-batch gradient descent (η = 0.05) stopped once "
+              "a step moves θ by less than 1e-4 (train.tolerance)")
+    losses = sorted(r["final"]["loss"] for r in runs)
+    stops = sorted(r["epochs_run"] for r in runs)
+    reasons = {r["stop_reason"] for r in runs}
+    per_seed = ", ".join(f"{r['final']['loss']:.3g}" for r in runs)
+    return (f"stop reason {', '.join(sorted(reasons))} for all {len(runs)} seeds after "
+            f"{stops[0]:,}–{stops[-1]:,} epochs; final losses (seeds 0–{len(runs) - 1}) "
+            f"{per_seed}: {losses[-1] / losses[0]:.1f}× apart, "
+            f"[the fits side by side](local-minima.png)")
+
+
 CLAIMS = [
     ("zero init keeps hidden units identical (lecture, on initializing the weights)",
      "zero_init.yaml",
@@ -94,6 +117,11 @@ CLAIMS = [
     ("ReLU zeroes negative signals, leaky ReLU does not (lecture, on activation functions)",
      "dead_relu.yaml",
      "ReLU units dead at init stay dead (dead_fraction); leaky ReLU has none", dead_relu),
+    ("gradient descent stops when its step falls below a threshold, in a local minimum that "
+     "depends on the start (popular article, the stopping threshold and local minima)",
+     "local_minima.yaml",
+     "every seed stops with reason converged, at a different loss and a differently shaped fit",
+     local_minima),
 ]
 
 

@@ -25,6 +25,8 @@ LESSON = {
     "fitting/02_five_linear_units.yaml": "the same: stacked linear units are still a line",
     "lessons/zero_init.yaml": "the lesson: zero init makes every hidden unit a copy",
     "lessons/dead_relu.yaml": "the lesson: biases of −3 kill about half the ReLUs",
+    "lessons/exploding_gradient.yaml": "the lesson: the exploded gradient's first step "
+    "saturates every neuron, and nothing moves after",
     "lessons/speed_of_learning.yaml": "Nielsen's point: 500 full-batch steps on 1,000 images do "
     "not get a 4-hidden-layer sigmoid net off the ground",
 }

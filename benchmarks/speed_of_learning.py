@@ -10,6 +10,8 @@ hidden layer, at initialization and in training.
 2. In training: 500 epochs of full-batch gradient descent on those 1,000 images (η=0.1, λ=5.0),
    the per-layer norms per epoch (log-scale pictures) and the ratio last/first hidden layer.
 3. The same with ReLU hidden layers and He initialization.
+4. Exploding gradients: Nielsen's chain with w = 100 and every z = 0 (25× per layer), and the
+   text's arithmetic — the window of inputs where |w σ′(wa + b)| ≥ 1, as a table and a picture.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ TEXT = {2: [0.07, 0.31], 3: [0.012, 0.060, 0.283], 4: [0.003, 0.017, 0.070, 0.28
 NIELSEN_MEDIANS = {2: [0.060, 0.293], 3: [0.014, 0.062, 0.294],
                    4: [0.0025, 0.012, 0.055, 0.283]}
 RELU = ["model.activation=relu", "model.weight_init=he_normal"]
+CHAIN = ROOT / "configs" / "lessons" / "exploding_gradient.yaml"
+WINDOW_WS = [1, 2, 3.9, 4, 4.5, 5, 6, 8, 10, 20, 50, 100]
 
 
 def hidden(depth: int) -> str:
@@ -88,6 +92,41 @@ def train_runs(epochs: int, runs_dir: Path, extra: list[str], tag: str) -> list[
     return lines
 
 
+def exploding_section() -> list[str]:
+    """The w = 100 chain's |∂C/∂bˡ| at init and after one step; the |w σ′| window table."""
+    from nnlab.tools import unstable_gradient as ug
+
+    exp = nnlab.build(CHAIN)
+    recs = exp.fit()
+    d0, d1 = recs[0]["grad_norm_b"], recs[1]["grad_norm_b"]
+    b1 = float(exp.network.layers[0].b[0])  # after the run; saturated since step 1
+    lines = ["| neuron | \\|∂C/∂bˡ\\| at initialization | ÷ the next neuron's | after one sgd "
+             "step (η = 0.1) |", "|---|---|---|---|"]
+    for i, (a, b) in enumerate(zip(d0, d1)):
+        ratio = fmt(a / d0[i + 1]) if i + 1 < len(d0) else "–"
+        lines.append(f"| {i + 1}{' (output)' if i == len(d0) - 1 else ''} | {fmt(a)} | "
+                     f"{ratio} | {fmt(b)} |")
+    lines += ["", f"Loss {fmt(recs[0]['loss'])} at initialization, {fmt(recs[1]['loss'])} after "
+              f"the step: the exploded gradient moved b1 from −100 to {b1:.3g} and every "
+              "neuron saturated, so every gradient is 0 from then on — unstable either way.", "",
+              "### Where one sigmoid layer amplifies the gradient", "",
+              "| \\|w\\| | \\|w σ′(0)\\| | width of the window of a with \\|w σ′(wa + b)\\| ≥ 1 "
+              "(closed form) | the same, counted on a grid of 600,001 points |",
+              "|---|---|---|---|"]
+    for r in ug.table(WINDOW_WS):
+        lines.append(f"| {r['w']:g} | {fmt(r['factor_at_z0'])} | {r['width']:.4f} | "
+                     f"{r['width_grid']:.4f} |")
+    w, width = ug.widest()
+    from nnlab.tools.plots.unstable_gradient import plot_unstable_gradient
+
+    plot_unstable_gradient(ROOT / "docs" / "unstable-gradient.png")
+    return lines + ["", f"The window exists only for \\|w\\| ≥ 4 and is widest, {width:.4f}, at "
+                    f"\\|w\\| = {w:.3f} (golden-section search on the closed form "
+                    "W = (2/\\|w\\|)·ln(\\|w\\|(1 + √(1 − 4/\\|w\\|))/2 − 1)); the text: ≈ 0.45 "
+                    "near 6.9.", "", "![the factor |w σ′(wa + b)| against a for several |w|, and "
+                    "the width of the window against |w|](unstable-gradient.png)"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
@@ -116,6 +155,13 @@ def main() -> None:
     doc += train_runs(args.epochs, runs_dir, [], "sigmoid")
     doc += ["", "## The same with ReLU + He init", ""]
     doc += train_runs(args.epochs, runs_dir, RELU, "relu")
+    doc += ["", "## Exploding gradients: w = 100 and every z = 0", "",
+            "Nielsen's construction (`configs/lessons/exploding_gradient.yaml`): a chain x → 1 → "
+            "1 → 1 → 1 of sigmoid neurons, input x = 1, target 0.7, mse, every weight 100 and "
+            "the biases that make every z = 0 (b1 = −100, then b = −100·σ(0) = −50). Each "
+            "neuron then multiplies the gradient by \\|w σ′(0)\\| = 100 · ¼ = 25 on its way "
+            "to the input: instead of vanishing, it explodes.", ""]
+    doc += exploding_section()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(doc) + "\n")
     print("\n".join(doc))
