@@ -233,3 +233,19 @@ def test_shipped_configs_pass_or_warn_with_a_reason(config):
                          ids=lambda p: p.relative_to(ROOT / "configs").as_posix())
 def test_shipped_mnist_configs_pass_or_warn_with_a_reason(config, mnist_dir):
     _judge(config)
+
+
+def test_a_csv_of_raw_pixel_values_fails_until_it_is_scaled(tmp_path):
+    """MNIST-like rows left in 0–255 from a user's CSV: data.scale decides."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 300)
+    pixels = np.clip(rng.normal(60 + 60 * labels[:, None], 40, (300, 16)), 0, 255).round()
+    path = tmp_path / "pixels.csv"
+    rows = [",".join(f"{v:g}" for v in p) + f",{c}" for p, c in zip(pixels, labels)]
+    path.write_text("\n".join([",".join([*(f"p{i}" for i in range(16)), "label"]), *rows]))
+    base = ["data.name=csv", f"data.path={path}", "data.target=label",
+            "data.task=classification", "model.activation=sigmoid", "model.hidden=[16]"]
+    raw = statuses(check_experiment(nnlab.build(None, base), FAST))
+    assert raw["data: scale"] == "FAIL" and raw["units at init"] == "FAIL", raw
+    scaled = statuses(check_experiment(nnlab.build(None, [*base, "data.scale=minmax"]), FAST))
+    assert scaled["data: scale"] == scaled["units at init"] == "PASS", scaled
