@@ -125,3 +125,26 @@ def test_epochs_without_metrics_still_move_the_bar():
         display.step(2, 50, 50)
         assert display.bar.tasks[0].fields["left"].startswith("evaluating")
         display.finish()
+
+
+def test_the_end_names_the_report_only_when_the_run_has_one(tmp_path):
+    from rich.table import Table
+
+    from nnlab.cli.train import next_steps
+    from nnlab.runs.rundir import RunDir
+
+    run = RunDir.create(tmp_path, "r")
+
+    def rows() -> str:
+        table = Table(show_header=False)
+        table.add_column()
+        table.add_column()
+        next_steps(table, run.path)
+        console = Console(file=io.StringIO(), width=300)
+        with console.capture() as cap:
+            console.print(table)
+        return cap.get()
+
+    assert "nnlab report" not in rows() and f"nnlab eval {run.path}" in rows()
+    run.report_path.write_text("<html></html>")
+    assert f"nnlab report {run.path}" in rows() and str(run.report_path) in rows()

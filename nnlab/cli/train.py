@@ -87,7 +87,7 @@ def next_steps(table: Table, run: Path) -> None:
     pictures = sorted(p.name for p in rd.plots_dir.glob("*.png")) if rd.plots_dir.is_dir() else []
     if pictures:
         table.add_row("pictures", f"{rd.plots_dir}/  ({', '.join(pictures)})")
-    report = rd.file("report.html")
+    report = rd.report_path
     if report.is_file():
         table.add_row("report", str(report))
     commands = [f"nnlab eval {run}", *([f"nnlab report {run}"] if report.is_file() else []),
