@@ -249,3 +249,17 @@ def test_an_unreachable_storage_is_one_line(tmp_path):
     assert "cannot open the study database" in result.stderr
     assert "secret" not in result.stderr and "me:***@" in result.stderr  # password hidden
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--pruner", "{name: median, n_warmup: 2}"], "did you mean 'n_warmup_steps'"),
+    (["--pruner", "medain"], "unknown pruner 'medain' (did you mean 'median'"),
+    (["--sampler", "{name: tpe, n_startup: 3}"], "did you mean 'n_startup_trials'"),
+    (["--sampler", "grid"], "sampler grid enumerates grid: values only"),
+])
+def test_bad_algorithms_fail_before_anything_runs(tmp_path, args, message):
+    result = runner.invoke(app, ["sweep", str(SINE), "--random",
+                                 "optimizer.lr=loguniform(1e-4,1)", *args,
+                                 "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and not list(tmp_path.iterdir())

@@ -83,17 +83,35 @@ def parse_algorithm(value: Any, kind: str, where: str) -> Algorithm:
 
 def make_sampler(algo: Algorithm, seed: int) -> Any:
     """The Optuna sampler (``grid`` enumerates its plan itself: any sampler will do)."""
+    import warnings
+
+    import optuna
+
+    with warnings.catch_warnings():  # "experimental" notes are Optuna's, not the user's
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return _make_sampler(algo, seed)
+
+
+def needs(algo: Algorithm) -> str | None:
+    """A missing optional package the algorithm needs, as a one-line fix (None: none)."""
+    import importlib.util
+
+    if algo.name == "qmc" and importlib.util.find_spec("scipy") is None:
+        return "sampler qmc needs SciPy: pip install scipy (or choose random or tpe)"
+    return None
+
+
+def _make_sampler(algo: Algorithm, seed: int) -> Any:
     if algo.name == "tpe":
         # constant_liar: a running trial counts as a bad result, so parallel workers do not
         # all pick the same promising region at once
         params = {"constant_liar": True, **algo.params}
         return _sampler_class("tpe")(seed=seed, **params)
     if algo.name == "qmc":
-        try:
-            return _sampler_class("qmc")(seed=seed, **algo.params)
-        except ImportError:
-            raise ConfigError("sampler qmc needs SciPy: pip install scipy (or choose random "
-                              "or tpe)") from None
+        missing = needs(algo)
+        if missing:
+            raise ConfigError(missing)
+        return _sampler_class("qmc")(seed=seed, **algo.params)
     return _sampler_class("random")(seed=seed, **algo.params)
 
 

@@ -18,9 +18,15 @@ from ...config import Config, load_config, resolve
 from ...config.yamlfile import read_yaml
 from ...data import catalog
 from ...errors import ConfigError, closest
-from .algorithms import parse_algorithm
+from .algorithms import needs, parse_algorithm
 from .plan import DEFAULT_TRIALS, Sweep
-from .space import flow, parse_distribution, parse_grid_option, parse_random_option
+from .space import (
+    flow,
+    parse_distribution,
+    parse_grid_option,
+    parse_random_option,
+    parse_value,
+)
 
 SPEC_KEYS = ("base", "name", "metric", "repeat", "seeds", "grid", "random", "trials", "seed",
              "set", "runs_dir", "sampler", "pruner")
@@ -189,12 +195,16 @@ def _seeds_from(sw: Sweep, spec: dict[str, Any], seed: int | None, repeat: int |
 
 def _algorithms_from(sw: Sweep, spec: dict[str, Any], sampler: str | None,
                      pruner: str | None) -> None:
+    # on the command line as in the file: a name, or a YAML mapping with name: and options
     if sampler is not None or "sampler" in spec:
-        sw.sampler = (parse_algorithm(sampler, "sampler", f"--sampler {sampler}")
+        sw.sampler = (parse_algorithm(parse_value(sampler), "sampler", f"--sampler {sampler}")
                       if sampler is not None else spec["sampler"])
     if pruner is not None or "pruner" in spec:
-        sw.pruner = (parse_algorithm(pruner, "pruner", f"--pruner {pruner}")
+        sw.pruner = (parse_algorithm(parse_value(pruner), "pruner", f"--pruner {pruner}")
                      if pruner is not None else spec["pruner"])
+    missing = needs(sw.algorithm)
+    if missing:
+        raise ConfigError(missing)
     name = sw.algorithm.name
     if name == "grid" and sw.random:
         raise ConfigError("sampler grid enumerates grid: values only; sample the random: space "
