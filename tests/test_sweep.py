@@ -135,6 +135,15 @@ def test_sweep_identity_follows_the_base_config_text(tmp_path):
     assert a.key() != make_sweep(base, grid=["optimizer.lr=0.1,1"]).key()
 
 
+def test_sweep_identity_follows_the_files_its_base_builds_on(tmp_path):
+    (tmp_path / "root.yaml").write_text("train: {epochs: 2}\n")
+    base = tmp_path / "c.yaml"
+    base.write_text("base: root.yaml\nmodel: {hidden: [4]}\n")
+    a = make_sweep(base, grid=["optimizer.lr=0.1,1"]).key()
+    (tmp_path / "root.yaml").write_text("train: {epochs: 3}\n")
+    assert make_sweep(base, grid=["optimizer.lr=0.1,1"]).key() != a
+
+
 @pytest.mark.parametrize("args, message", [
     (["--grid", "model.activation=tanh,nope"], "unknown activation 'nope'"),
     (["--grid", "optimizer.lr=0.1", "--trials", "3"], "--trials counts random-search"),

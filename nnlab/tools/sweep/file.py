@@ -160,7 +160,7 @@ def make_sweep(
         raise ConfigError(f"this sweep asks for {runs:,} runs; at most {MAX_RUNS:,} are "
                           "allowed: lower trials:, the grid or the seeds")
     cfg = load_config(sw.base, sw.fixed)
-    sw.key()  # reads the base config's text once
+    sw.key()  # reads the base experiment (and its base: chain) once
     sw.runs_dir = Path(runs_dir or spec.get("runs_dir") or cfg.run.runs_dir)
     sw.metric = check_metric(metric or spec.get("metric"), resolve(cfg))
     _validate_values(sw)

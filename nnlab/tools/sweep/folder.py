@@ -4,10 +4,10 @@ Layout of ``runs/<name>-<UTC time>-<id>/``: ``study.journal`` (the embedded Optu
 no ``--storage`` is given), ``sweep.json`` (the space and every trial with its status, rewritten
 atomically after each change: the view `nnlab runs` reads), one run directory per trial
 (``t000-…``, ``t001-…``), ``t000.log`` with a trial's stderr when it printed anything, and
-``plots/``. A sweep is identified by a hash of its base config's text, its space, seeds,
-sampler, pruner and name, so running the same command again finds the folder and continues its
-study: completed, pruned and diverged trials are kept, interrupted ones continue with ``nnlab
-train --resume``, and crashed ones run again.
+``plots/``. A sweep is identified by a hash of its base experiment (merged with the files of
+its ``base:`` chain), its space, seeds, sampler, pruner and name, so running the same command
+again finds the folder and continues its study: completed, pruned and diverged trials are
+kept, interrupted ones continue with ``nnlab train --resume``, and crashed ones run again.
 """
 
 from __future__ import annotations

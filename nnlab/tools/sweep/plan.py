@@ -57,7 +57,7 @@ class Sweep:
     runs_dir: Path = Path("runs")
     sampler: Algorithm | None = None   # None: grid for a grid alone, else random
     pruner: Algorithm = field(default_factory=lambda: Algorithm("none"))
-    base_text: str | None = field(default=None, repr=False)  # read once, for the identity
+    base_identity: str | None = field(default=None, repr=False)  # read once, for the key
 
     @property
     def algorithm(self) -> Algorithm:
@@ -84,10 +84,15 @@ class Sweep:
                 "sampler": self.algorithm.to_json(), "pruner": self.pruner.to_json()}
 
     def key(self) -> str:
-        """Identity for resuming: the base config's text, the space, the seeds and the name."""
-        if self.base_text is None and self.base is not None:
-            self.base_text = self.base.read_text(encoding="utf-8")
-        blob = json.dumps({"base": self.base_text, "name": self.name, **self.space()},
+        """Identity for resuming: the base experiment (merged with every file it builds on,
+        so a change anywhere in its ``base:`` chain makes a new sweep), the space, the seeds
+        and the name."""
+        if self.base_identity is None and self.base is not None:
+            from ...config.compose import read_composed
+
+            self.base_identity = json.dumps(read_composed(self.base)[0], sort_keys=True,
+                                            default=str)
+        blob = json.dumps({"base": self.base_identity, "name": self.name, **self.space()},
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
