@@ -161,7 +161,9 @@ def test_components_cover_every_activation_loss_and_layer(components):
                       ("Dense(3 → 4 tanh, no bias)", "x"),
                       ("Dense(3 → 4 tanh, dropout=0.5, fixed mask)", "W"),
                       ("Dense(3 → 4 tanh, dropout=0.5, fixed mask)", "b"),
-                      ("Dense(3 → 4 tanh, dropout=0.5, fixed mask)", "x")}
+                      ("Dense(3 → 4 tanh, dropout=0.5, fixed mask)", "x")} | {
+        (f"BatchNormDense(3 → 4 tanh, {mode})", t)
+        for mode in ("batch statistics", "running averages") for t in ("W", "gamma", "beta", "x")}
     step = next(c for c in groups["activation"] if c.name == "step")
     assert step.max_error == 0 and "by definition" in step.note
 

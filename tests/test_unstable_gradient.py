@@ -58,7 +58,8 @@ def test_the_chain_with_w_100_explodes_25x_per_layer():
 def test_check_sees_exploding_gradients():
     flow = check_config(CHAIN).by_name("gradient flow")
     assert flow.status == "WARN" and "exploding" in flow.meaning
-    assert flow.values["spread"] == pytest.approx(625.0, rel=1e-6)   # 25² over 3 hidden layers
+    # 25² over three layers, times 2: x = 1 feeds W1 where a = σ(0) = ½ feeds W2 and W3
+    assert flow.values["spread"] == pytest.approx(1250.0, rel=1e-6)
 
 
 def test_gradcheck_judges_the_curved_chain_at_a_finer_step():

@@ -67,19 +67,24 @@ class _TracePrinter:
         units, num = self.labels[li + 1], self.num
         ut = self.table([""], units)
         for s in range(self.n):
-            ut.add_row(self.tag("z", s), *map(num, rec["z"][s]))
+            if "u" in rec:  # batch normalization before the activation
+                ut.add_row(self.tag("u = xW", s), *map(num, rec["u"][s]))
+                ut.add_row(self.tag("û = (u − μ)/σ", s), *map(num, rec["u_hat"][s]))
+            ut.add_row(self.tag("z = γû + β" if "u" in rec else "z", s), *map(num, rec["z"][s]))
             ut.add_row(self.tag("a = f(z)", s), *map(num, rec["a"][s]))
             if "mask" in rec:
                 ut.add_row(self.tag("dropout mask", s), *map(num, rec["mask"][s]))
             if last:
                 ut.add_row(self.tag("t (target)", s), *map(num, self.t[s]))
             ut.add_row(self.tag("δ = ∂C/∂z", s), *map(num, rec["delta"][s]), end_section=True)
-        if "b" in rec:
-            for name, key in (("b", "b"), ("∂C/∂b", "grad_b"), ("Δb", "update_b"),
-                              ("b new", "b_new")):
-                ut.add_row(name, *map(num, rec[key]))
+        for kind, sym in (("b", "b"), ("gamma", "γ"), ("beta", "β")):
+            if kind in rec:
+                for name, key in ((sym, kind), (f"∂C/∂{sym}", f"grad_{kind}"),
+                                  (f"Δ{sym}", f"update_{kind}"), (f"{sym} new", f"{kind}_new")):
+                    ut.add_row(name, *map(num, rec[key]))
         self.section(f"layer {li + 1}: {len(self.labels[li])} → {len(units)} "
-                     f"{rec['activation']}" + (" (output)" if last else ""), ut)
+                     + ("batch-normalized " if "u" in rec else "")
+                     + f"{rec['activation']}" + (" (output)" if last else ""), ut)
         wt = self.table(["from", ""], units)
         for i, src in enumerate(self.labels[li]):
             for k, (name, key) in enumerate((("w", "W"), ("∂C/∂w", "grad_W"),

@@ -62,6 +62,7 @@ def check(cfg: Config, src: Source) -> None:
                         src)
     _per_layer(m.bias, n_layers, ["model", "bias"], src, "bias flag")
     _per_layer(m.dropout, n_hidden, ["model", "dropout"], src, "dropout rate")
+    _check_batchnorm(cfg, src)
     _check_typed_data(cfg, src)
     _check_explicit(cfg, src)
     if cfg.loss != "auto":
@@ -130,6 +131,22 @@ def _check_explicit(cfg: Config, src: Source) -> None:
         if m.biases is not None and m.biases[-1] is not None:
             raise _bad(src, ["model", "output_bias_init"], f"model.biases.{n_layers - 1} sets "
                        "the output bias too; keep one of them")
+
+
+def _check_batchnorm(cfg: Config, src: Source) -> None:
+    """``model.batchnorm``: one flag per hidden layer, no explicit bias where β replaces it,
+    batches of at least two samples (one sample normalizes to 0)."""
+    m = cfg.model
+    flags = _per_layer(m.batchnorm, len(m.hidden), ["model", "batchnorm"], src, "flag")
+    if not any(flags):
+        return
+    if cfg.train.batch_size == 1:
+        raise _bad(src, ["train", "batch_size"], "model.batchnorm needs batches of at least 2 "
+                   "samples (a batch of one normalizes every unit to 0); use a larger batch")
+    for i, flag in enumerate(flags):
+        if flag and m.biases is not None and m.biases[i] is not None:
+            raise _bad(src, ["model", "biases", i], f"layer {i + 1} is batch-normalized: its β "
+                       "takes the bias's place; drop the values or model.batchnorm for it")
 
 
 def _check_matrix(w: list[list[float]], rows_needed: int | None, cols_needed: int | None,

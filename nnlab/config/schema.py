@@ -99,6 +99,8 @@ class ModelConfig(_Section):
     """bias initializer: one or one per layer"""
     dropout: float | list[float] = 0.0
     """inverted dropout on hidden outputs: one rate or one per hidden layer"""
+    batchnorm: bool | list[bool] = False
+    """batch normalization before the activation: one flag or one per hidden layer"""
     # explicit initial values, one entry per layer (null = use the initializer); each matrix is
     # (fan_in, fan_out): row i = input i, column j = unit j (textbooks' w_ij from i to j)
     weights: list[list[list[float]] | None] | None = None

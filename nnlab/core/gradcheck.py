@@ -46,6 +46,7 @@ import numpy as np
 from ..errors import NnlabError
 from . import activations, losses
 from .activations import Activation
+from .batchnorm import BatchNormDense, batch_statistics
 from .layers import Dense
 from .losses import Loss
 from .metrics import l2_penalty
@@ -257,7 +258,14 @@ def check_network(
     settings: Settings | None = None,
 ) -> list[TensorCheck]:
     """Check ∂C/∂θ of every parameter tensor of ``network`` (used as is: pass a float64 copy)
-    at the batch (x, t); C = loss (+ (λ/2n)Σw² with λ = ``l2``, n = ``n_train``), no dropout."""
+    at the batch (x, t); C = loss (+ (λ/2n)Σw² with λ = ``l2``, n = ``n_train``), no dropout.
+    Batch normalizations use the batch's own statistics: the gradient training follows."""
+    with batch_statistics(network):
+        return _check_network(network, loss, x, t, l2=l2, n_train=n_train, settings=settings)
+
+
+def _check_network(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray, *, l2: float,
+                   n_train: int | None, settings: Settings | None) -> list[TensorCheck]:
     s = settings or Settings()
     n = n_train or len(x)
     out = network.layers[-1]
@@ -288,8 +296,8 @@ def check_network(
             g += (l2 / n) * p  # ∂/∂W of (λ/2n)Σw²
             own = Network([layer])
         rest = total - (l2_penalty(own, l2, n) if own is not None else 0.0)
-        checks.append(compare("network", name, name[0], p, g, with_l2(own, rest), s, rng,
-                              scale))
+        checks.append(compare("network", name, name.rstrip("0123456789"), p, g,
+                              with_l2(own, rest), s, rng, scale))
     return checks
 
 
@@ -363,17 +371,17 @@ def _loss_check(loss: Loss, act: Activation, kind: str, s: Settings,
 
 
 def _layer_checks(label: str, layer: Dense, s: Settings,
-                  rng: np.random.Generator) -> list[TensorCheck]:
-    """∂L/∂W, ∂L/∂b and ∂L/∂x of L = Σ G ⊙ layer(x) for a random upstream G; with dropout the
-    mask drawn by the training-mode forward pass is held fixed."""
+                  rng: np.random.Generator, train: bool = True) -> list[TensorCheck]:
+    """∂L/∂θ for every parameter θ and ∂L/∂x of L = Σ G ⊙ layer(x) for a random upstream G;
+    with dropout the mask drawn by the training-mode forward pass is held fixed. A batch
+    normalization uses the batch's statistics (``train``) or its running averages."""
     x = rng.normal(size=(5, layer.fan_in))
-    out = layer.forward(x, np.random.default_rng(rng.integers(2**32)))
+    out = layer.forward(x, np.random.default_rng(rng.integers(2**32)) if train else None)
     mask = np.ones_like(out) if layer.mask is None else layer.mask.copy()
     g = rng.normal(size=out.shape)
     grad_x = layer.backward(layer.delta(g), need_input_grad=True)
-    tensors = [("W", layer.W, layer.gW.copy())]
-    if layer.b is not None:
-        tensors.append(("b", layer.b, layer.gb.copy()))
+    tensors = [(kind, p, gr.copy()) for kind, p, gr in zip(layer.kinds, layer.params(),
+                                                           layer.grads())]
     tensors.append(("x", x, grad_x.copy()))
     kinks = layer.activation.kinks
 
@@ -394,9 +402,30 @@ def _dense(fan_in: int, units: int, rng: np.random.Generator, *, bias: bool = Tr
                  activations.get(activation), dropout)
 
 
+def _batchnorm_checks(s: Settings, rng: np.random.Generator) -> list[TensorCheck]:
+    """`BatchNormDense` with batch statistics (the training pass: μ, σ² depend on x) and with
+    running averages (evaluation: a fixed affine map), γ and β away from 1 and 0."""
+    checks = []
+    for train, what in ((True, "batch statistics"), (False, "running averages")):
+        layer = BatchNormDense(rng.normal(0.0, 0.7, (3, 4)), activations.get("tanh"))
+        norm = layer.norm
+        norm.gamma[...] = rng.normal(1.0, 0.3, 4)
+        norm.beta[...] = rng.normal(0.0, 0.5, 4)
+        norm.running_mean[...] = rng.normal(0.0, 0.5, 4)
+        norm.running_var[...] = rng.uniform(0.5, 2.0, 4)
+        label = f"{layer!r}"[:-1] + f", {what})"
+        if train:
+            with batch_statistics([layer]):
+                checks += _layer_checks(label, layer, s, rng, train=True)
+        else:
+            checks += _layer_checks(label, layer, s, rng, train=False)
+    return checks
+
+
 def check_components(settings: Settings | None = None) -> Report:
     """Every registered activation, every loss with fitting output activations (fused and not),
-    and the Dense layer (with and without bias, with a fixed dropout mask), each in isolation."""
+    the Dense layer (with and without bias, with a fixed dropout mask) and the batch-normalized
+    one (batch statistics and running averages), each in isolation."""
     s = settings or Settings()
     rng = np.random.default_rng(s.seed)
     checks = []
@@ -411,6 +440,7 @@ def check_components(settings: Settings | None = None) -> Report:
         layer = _dense(3, 4, rng, **kw)
         label = repr(layer)[:-1] + ", fixed mask)" if layer.dropout else repr(layer)
         checks += _layer_checks(label, layer, s, rng)
+    checks += _batchnorm_checks(s, rng)
     return Report("components", checks, s, {"dtype": "float64"})
 
 

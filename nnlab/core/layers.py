@@ -92,6 +92,24 @@ class Dense(Layer):
     def grads(self) -> list[np.ndarray]:
         return [self.gW] if self.gb is None else [self.gW, self.gb]
 
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The names of ``params()`` (a checkpoint calls them kind + layer number: W1, b1)."""
+        return ("W",) if self.b is None else ("W", "b")
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """State that is not a parameter but defines the layer (none for a dense layer)."""
+        return {}
+
+    def astype(self, dtype: object) -> Dense:
+        """A copy with every array cast to ``dtype``."""
+        return Dense(self.W.astype(dtype), None if self.b is None else self.b.astype(dtype),
+                     self.activation, self.dropout)
+
+    def unit_label(self) -> str:
+        """How the network's repr names this layer: ``30 sigmoid``."""
+        return f"{self.units} {self.activation!r}"
+
     def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """a = f(xW + b); caches x, z, a for `backward`. Dropout is applied only when ``rng``."""
         z = x @ self.W

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import CheckpointError
 from ..files import load_npz, save_npz
 from . import activations, initializers
+from .batchnorm import BatchNormDense
 from .layers import Dense
 from .losses import Loss
 
@@ -42,6 +43,7 @@ class Network:
         bias_init: Any | Sequence[Any] = "zeros",
         bias: bool | Sequence[bool] = True,
         dropout: float | Sequence[float] = 0.0,
+        batchnorm: bool | Sequence[bool] = False,
         rng: np.random.Generator | None = None,
         dtype: Any = np.float32,
     ) -> Network:
@@ -49,7 +51,9 @@ class Network:
 
         Hidden ``activation``, ``weight_init``, ``bias_init``, ``bias`` and ``dropout`` are one
         value for all layers or a list with one per (hidden) layer; specs are registry names or
-        ``{name:, **params}`` mappings.
+        ``{name:, **params}`` mappings. ``batchnorm`` (one flag or one per hidden layer) puts a
+        `BatchNorm` before the activation; such a layer has no bias (β takes its place), but its
+        bias is drawn and dropped, so a seed gives the same weights with and without.
         """
         rng = rng if rng is not None else np.random.default_rng(0)
         n_layers = len(sizes) - 1
@@ -57,13 +61,16 @@ class Network:
             raise ValueError("a network needs at least an input and an output size")
         acts = _each(activation, n_layers - 1) + [output_activation]
         drops = _each(dropout, n_layers - 1) + [0.0]
+        norms = _each(batchnorm, n_layers - 1) + [False]
         w_inits, b_inits, biases = (_each(v, n_layers) for v in (weight_init, bias_init, bias))
-        layers = []
+        layers: list[Dense] = []
         for i in range(n_layers):
             shape = (int(sizes[i]), int(sizes[i + 1]))
             w = initializers.get(w_inits[i])(shape, rng, dtype)
             b = initializers.get(b_inits[i])((shape[1],), rng, dtype) if biases[i] else None
-            layers.append(Dense(w, b, activations.get(acts[i]), drops[i]))
+            act = activations.get(acts[i])
+            layers.append(BatchNormDense(w, act, drops[i]) if norms[i] else
+                          Dense(w, b, act, drops[i]))
         return cls(layers)
 
     # ----------------------------------------------------------------- passes
@@ -153,8 +160,16 @@ class Network:
         return [g for layer in self.layers for g in layer.grads()]
 
     def param_names(self) -> list[str]:
-        return [f"{kind}{i + 1}" for i, layer in enumerate(self.layers)
-                for kind in (("W",) if layer.b is None else ("W", "b"))]
+        return [f"{kind}{i + 1}" for i, layer in enumerate(self.layers) for kind in layer.kinds]
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Non-parameter state by name (batch normalization's running averages)."""
+        return {f"{name}{i + 1}": arr for i, layer in enumerate(self.layers)
+                for name, arr in layer.buffers().items()}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array that defines the network, by name: parameters, then buffers."""
+        return dict(zip(self.param_names(), self.params())) | self.buffers()
 
     @property
     def n_params(self) -> int:
@@ -164,11 +179,11 @@ class Network:
         return [layer.W for layer in self.layers]
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        return {name: p.copy() for name, p in zip(self.param_names(), self.params())}
+        return {name: p.copy() for name, p in self.arrays().items()}
 
     def load_state_dict(self, state: Mapping[str, np.ndarray], source: str = "checkpoint") -> None:
         """Copy weights in place, refusing missing tensors or shapes that do not match."""
-        for name, p in zip(self.param_names(), self.params()):
+        for name, p in self.arrays().items():
             if name not in state:
                 raise CheckpointError(f"{source}: no tensor '{name}' for {self!r}; "
                                       "the checkpoint belongs to a different model config")
@@ -184,6 +199,7 @@ class Network:
         return [{"units": layer.units,
                  "activation": activations.ACTIVATIONS.resolve(_spec_of(layer.activation)),
                  "bias": layer.b is not None, "dropout": layer.dropout}
+                | ({"batchnorm": True} if isinstance(layer, BatchNormDense) else {})
                 for layer in self.layers]
 
     def save(self, path: str | Path) -> None:
@@ -215,19 +231,17 @@ class Network:
                         [spec["activation"] for spec in layers[:-1]],
                         layers[-1]["activation"], bias=[spec["bias"] for spec in layers],
                         dropout=[spec["dropout"] for spec in layers[:-1]],
+                        batchnorm=[spec.get("batchnorm", False) for spec in layers[:-1]],
                         weight_init="zeros", dtype=np.dtype(arch["dtype"]))
         net.load_arrays(data, str(path))
         return net
 
     def astype(self, dtype: Any) -> Network:
         """A copy with every parameter cast to ``dtype`` (e.g. float64 for gradient checks)."""
-        return Network([Dense(layer.W.astype(dtype),
-                              None if layer.b is None else layer.b.astype(dtype),
-                              layer.activation, layer.dropout) for layer in self.layers])
+        return Network([layer.astype(dtype) for layer in self.layers])
 
     def __repr__(self) -> str:
-        parts = [str(self.sizes[0])] + [f"{layer.units} {layer.activation!r}"
-                                        for layer in self.layers]
+        parts = [str(self.sizes[0])] + [layer.unit_label() for layer in self.layers]
         return f"Network({' → '.join(parts)})"
 
 

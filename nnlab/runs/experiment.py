@@ -123,7 +123,7 @@ def build(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
     network = Network.build(
         [dataset.n_features, *m.hidden, units], m.activation, m.output_activation,
         weight_init=m.weight_init, bias_init=m.bias_init, bias=m.bias, dropout=m.dropout,
-        rng=init_rng, dtype=dtype)
+        batchnorm=m.batchnorm, rng=init_rng, dtype=dtype)
     m.output_units = units  # the resolved config records every auto decided
     _explicit_weights(network, m.weights, m.biases)
     if m.output_bias_init == "auto":

@@ -337,7 +337,7 @@ class RunDir:
         if trainer.restore_best and trainer.patience and best.is_file():
             bdata = load_npz(best)
             trainer.best_params = [np.array(bdata[f"{PARAM}{k}"])
-                                   for k in trainer.network.param_names()]
+                                   for k in trainer.network.arrays()]
 
 
 def flatten(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..core.activations import const
+from ..core.batchnorm import batch_statistics, norms
 from ..core.losses import Loss
 from ..core.metrics import dead_fraction, l2_penalty, score
 from ..core.network import Network
@@ -131,11 +132,16 @@ class Trainer:
             if x is not None:
                 rec |= score(self.network, self.loss, x, t, classification=self.classification,
                              penalty=penalty, prefix=prefix)
-        self.network.forward(self.x_probe)
-        self.network.backward(self.t_probe, self.loss)
+        with batch_statistics(self.network):  # BN: the probe's own statistics, as a step sees it
+            self.network.forward(self.x_probe)
+            self.network.backward(self.t_probe, self.loss)
         rec["grad_norm_w"] = [float(np.linalg.norm(layer.gW)) for layer in self.network.layers]
         rec["grad_norm_b"] = [float(np.linalg.norm(layer.gb)) if layer.gb is not None else None
-                              for layer in self.network.layers]
+                              for layer in self.network.layers]  # β for a normalized layer
+        if norms(self.network):
+            rec["grad_norm_gamma"] = [float(np.linalg.norm(layer.norm.g_gamma))
+                                      if hasattr(layer, "norm") else None
+                                      for layer in self.network.layers]
         rec["dead_fraction"] = [dead_fraction(layer) for layer in self.network.layers[:-1]]
         return rec
 
@@ -180,7 +186,7 @@ class Trainer:
         if st.stop_reason in FINISHED:
             self._checkpoint("last")
             if st.stop_reason == "early_stopping" and self.best_params is not None:
-                for p, best in zip(self.network.params(), self.best_params):
+                for p, best in zip(self.network.arrays().values(), self.best_params):
                     p[...] = best
         return st
 
@@ -304,7 +310,7 @@ class Trainer:
         if value < st.best_value:
             st.best_value, st.best_epoch = value, st.epoch
             if self.restore_best and self.patience:
-                self.best_params = [p.copy() for p in self.network.params()]
+                self.best_params = [p.copy() for p in self.network.arrays().values()]
         if st.epoch > 0:
             st.bad_epochs = 0 if improved else st.bad_epochs + 1
             st.stop_reason = self._stop_rule(record)

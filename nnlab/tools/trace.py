@@ -10,7 +10,9 @@ optimizer — on the first batch of the training set and records, per step and p
     delta    δ = ∂C/∂z, exactly the array the backward pass used (C = the batch loss, a mean)
     grad_W   ∂C/∂W = xᵀ δ (+ (λ/n) W with L2), the gradient handed to the optimizer
     update_W ΔW = W_new − W: what the optimizer did (sgd: −η ∂C/∂W, plus momentum later)
-    W, W_new the weights before and after the step; the same four for b when the layer has one.
+    W, W_new the weights before and after the step; the same four for b when the layer has one,
+             and for gamma and beta (γ, β) of a batch-normalized layer, which also records
+    u, u_hat its u = xW and û = (u − μ)/√(σ² + ε) with the batch's statistics: z = γ û + β.
 
 Units are numbered consecutively from the inputs, as in the write-ups (a 2-3-2-1 network has inputs
 1, 2, hidden units 3-5 and 6-7, output 8); for a text data set the inputs and outputs are labelled
@@ -112,7 +114,7 @@ def trace(exp: Experiment, steps: int = 1) -> dict[str, Any]:
     }
     for k in range(steps):
         lr = exp.schedule.lr(k if len(x) == n else 0, exp.optimizer.lr, c.train.epochs)
-        before = [(layer.W.copy(), None if layer.b is None else layer.b.copy())
+        before = [{kind: p.copy() for kind, p in zip(layer.kinds, layer.params())}
                   for layer in net.layers]
         penalty = l2_penalty(net, l2, n)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -122,22 +124,22 @@ def trace(exp: Experiment, steps: int = 1) -> dict[str, Any]:
             output = last.a.copy()
             deltas = _backward_recording_deltas(exp, t)
         layers = []
-        for layer, delta, (w, b) in zip(net.layers, deltas, before):
+        for layer, delta, old in zip(net.layers, deltas, before):
             if l2:
                 layer.gW += (l2 / n) * layer.W  # as Trainer.run_epoch does
             rec = {"activation": repr(layer.activation), "x": layer.x.copy(),
-                   "z": layer.z.copy(), "a": layer.a.copy(),
-                   "delta": delta, "W": w, "grad_W": layer.gW.copy()}
+                   "z": layer.z.copy(), "a": layer.a.copy(), "delta": delta}
+            if hasattr(layer, "norm"):  # batch normalization: u = xW and û before z = γû + β
+                rec |= {"u": layer.x @ old["W"], "u_hat": layer.norm.u_hat.copy()}
+            for kind, g in zip(layer.kinds, layer.grads()):
+                rec |= {kind: old[kind], f"grad_{kind}": g.copy()}
             if layer.mask is not None:
                 rec["mask"] = layer.mask.copy()
-            if b is not None:
-                rec |= {"b": b, "grad_b": layer.gb.copy()}
             layers.append(rec)
         exp.optimizer.step(params, grads, lr)  # overwrites the gradient arrays (copied above)
         for layer, rec in zip(net.layers, layers):
-            rec |= {"W_new": layer.W.copy(), "update_W": layer.W - rec["W"]}
-            if layer.b is not None:
-                rec |= {"b_new": layer.b.copy(), "update_b": layer.b - rec["b"]}
+            for kind, p in zip(layer.kinds, layer.params()):
+                rec |= {f"{kind}_new": p.copy(), f"update_{kind}": p - rec[kind]}
         with np.errstate(over="ignore", invalid="ignore"):
             after = score(net, exp.loss, x, t, classification=classification,
                           penalty=l2_penalty(net, l2, n))["loss"]

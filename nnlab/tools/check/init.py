@@ -7,6 +7,7 @@ import copy
 
 import numpy as np
 
+from ...core.batchnorm import batch_statistics
 from ...core.output_bias import output_bias
 from .report import Check
 from .setup import Setup
@@ -71,19 +72,17 @@ def _slope_reference(act) -> float:
     return ref if ref > 0 else 1.0
 
 
-def layer_units(layer, x: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
-    """Per unit: dead (f' = 0 on every sample), saturated (f' < 1% of f'(0) on ≥ 90% of the
-    samples but not dead); how many distinct units the layer has (columns of W with b); and
-    the layer's output a = f(z) for the next layer."""
-    z = x @ layer.W + (0 if layer.b is None else layer.b)
-    act = layer.activation
-    a = act.forward(z)
+def layer_units(layer) -> tuple[np.ndarray, int]:
+    """Per unit of a layer after a forward pass: dead (f' = 0 on every sample), saturated
+    (f' < 1% of f'(0) on ≥ 90% of the samples but not dead); and how many distinct units the
+    layer has (columns of W with their bias, or γ and β of a batch normalization)."""
+    z, a, act = layer.z, layer.a, layer.activation
     slope = np.abs(act.backward(z, a, np.ones_like(z)))
     dead = np.all(slope == 0, axis=0)
     weak = np.mean(slope < SATURATED * _slope_reference(act), axis=0) >= SATURATED_SHARE
-    cols = layer.W if layer.b is None else np.vstack([layer.W, layer.b[None, :]])
+    cols = np.vstack([layer.W, *(p[None, :] for p in layer.params()[1:])])
     distinct = len(np.unique(cols.T, axis=0))
-    return np.stack([dead, weak & ~dead]), distinct, a
+    return np.stack([dead, weak & ~dead]), distinct
 
 
 def units_at_init(s: Setup) -> Check:
@@ -91,9 +90,12 @@ def units_at_init(s: Setup) -> Check:
     net = s.exp.network
     if len(net.layers) < 2:
         return Check("units at init", "SKIP", "no hidden layer", "nothing to check")
-    x, parts, worst, clones = s.x[:PROBE].astype(np.float64), [], 0.0, []
+    net = copy.deepcopy(net)
+    x, parts, worst, clones = s.x[:PROBE], [], 0.0, []
+    with np.errstate(all="ignore"), batch_statistics(net):  # BN: as a training step sees it
+        net.forward(x)
     for i, layer in enumerate(net.layers[:-1]):
-        (dead, sat), distinct, x = layer_units(layer, x)
+        (dead, sat), distinct = layer_units(layer)
         worst = max(worst, float(np.mean(dead | sat)))
         parts.append(f"layer {i + 1}: {dead.mean():.0%} dead, {sat.mean():.0%} saturated"
                      + (f", {distinct} distinct of {layer.units}" if distinct < layer.units
@@ -123,38 +125,47 @@ def units_at_init(s: Setup) -> Check:
                  values=values)
 
 
-VANISH = 50.0     # ‖δ‖ of the fastest hidden layer over the slowest: beyond this, WARN ...
+VANISH = 25.0     # relative weight gradient of the fastest hidden layer over the slowest: WARN
 BROKEN = 1e4      # ... and beyond this, FAIL
 
 
 def gradient_flow(s: Setup) -> Check:
-    """Nielsen's speed of learning at initialization: ‖δˡ‖ = ‖∂C/∂bˡ‖ of every hidden layer on
-    the probe samples; a large spread means some layers learn orders of magnitude slower
-    (vanishing gradients) or faster (exploding) than the others."""
+    """How fast each hidden layer's weights move at initialization: the relative gradient
+    ‖∂C/∂Wˡ‖/‖Wˡ‖ on the probe samples (Karpathy's update-to-weight ratio, per unit lr), shown
+    with Nielsen's speed of learning ‖δˡ‖ = ‖∂C/∂bˡ‖. A large spread means some layers learn
+    orders of magnitude slower (vanishing gradients) or faster (exploding) than the others.
+
+    The weights, not ‖δˡ‖, decide: after a batch normalization the next layer subtracts the
+    batch mean again, so a normalized layer's β (its b) barely matters and ‖∂C/∂β‖ is small
+    however fast the layer learns.
+    """
     net = copy.deepcopy(s.exp.network)
     if len(net.layers) < 3:
         return Check("gradient flow", "SKIP", "fewer than two hidden layers", "nothing to "
                      "compare")
     x, t = s.x[:PROBE], s.t[:PROBE]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), batch_statistics(net):
         net.forward(x)
         net.backward(t, s.loss)
-    norms = [float(np.linalg.norm(ly.gb if ly.gb is not None else ly.gW))
-             for ly in net.layers[:-1]]
-    values = {"norms": norms}
-    measured = "‖δˡ‖ per hidden layer " + " / ".join(f"{v:.2g}" for v in norms) + \
-        f" (on {len(x)} training samples)"
-    if not all(np.isfinite(norms)) or min(norms) == 0:
+    hidden = net.layers[:-1]
+    sizes = [float(np.linalg.norm(ly.W)) for ly in hidden]
+    rel = [float(np.linalg.norm(ly.gW)) / w if w else 0.0 for ly, w in zip(hidden, sizes)]
+    deltas = [float(np.linalg.norm(ly.gb)) if ly.gb is not None else None for ly in hidden]
+    values = {"relative": rel, "delta": deltas}
+    measured = ("‖∂C/∂Wˡ‖/‖Wˡ‖ per hidden layer " + " / ".join(f"{v:.2g}" for v in rel)
+                + ("; ‖δˡ‖ " + " / ".join(f"{v:.2g}" for v in deltas)
+                   if None not in deltas else "") + f" (on {len(x)} training samples)")
+    if not all(np.isfinite(rel)) or min(rel) == 0:
         return Check("gradient flow", "FAIL", measured, "a hidden layer gets no (or no finite) "
                      "gradient", "see units at init", values)
-    spread = max(norms) / min(norms)
+    spread = max(rel) / min(rel)
     values["spread"] = spread
     if spread <= VANISH:
-        return Check("gradient flow", "PASS", measured, f"within {spread:.3g}× of each other: "
-                     "every layer learns", values=values)
-    slow, fast = int(np.argmin(norms)) + 1, int(np.argmax(norms)) + 1
+        return Check("gradient flow", "PASS", measured, f"the layers' weights learn within "
+                     f"{spread:.3g}× of each other's speed", values=values)
+    slow, fast = int(np.argmin(rel)) + 1, int(np.argmax(rel)) + 1
     kind = "vanishing" if slow < fast else "exploding"
     return Check("gradient flow", "WARN" if spread <= BROKEN else "FAIL", measured,
-                 f"{kind} gradients (Nielsen, ch. 5): layer {slow} learns {spread:.3g}× "
-                 f"slower than layer {fast}", "batch normalization (model.batchnorm: true), or "
-                 "ReLU with He initialization", values)
+                 f"{kind} gradients (Nielsen, ch. 5): layer {slow}'s weights learn "
+                 f"{spread:.3g}× slower than layer {fast}'s", "batch normalization "
+                 "(model.batchnorm: true), or ReLU with He initialization", values)
