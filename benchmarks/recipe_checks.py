@@ -27,8 +27,8 @@ LESSON = {
     "lessons/dead_relu.yaml": "the lesson: biases of −3 kill about half the ReLUs",
     "lessons/exploding_gradient.yaml": "the lesson: the exploded gradient's first step "
     "saturates every neuron, and nothing moves after",
-    "lessons/speed_of_learning.yaml": "Nielsen's point: 500 full-batch steps on 1,000 images do "
-    "not get a 4-hidden-layer sigmoid net off the ground",
+    "lessons/speed_of_learning.yaml": "Nielsen's point: a few hundred full-batch steps on 1,000 "
+    "images do not get a 4-hidden-layer sigmoid net off the ground",
 }
 
 
