@@ -49,7 +49,8 @@ def test_log_every_and_the_end_of_a_run(tmp_path):
     assert re.search(r"^status +completed$", out, re.M)  # not "completed (completed)"
     assert f"nnlab eval runs/{run.name}" in out and f"nnlab runs show runs/{run.name}" in out
     assert re.search(rf"^pictures +runs/{run.name}/plots/ +\(.*curves\.png", out, re.M)
-    assert "nnlab report" not in out  # only named when the run has a report.html
+    assert re.search(rf"^report +runs/{run.name}/report.html", out, re.M)  # run.report
+    assert f"nnlab report runs/{run.name}" in out
 
 
 def test_early_stopping_shows_its_last_epoch_and_says_so(tmp_path):

@@ -31,6 +31,8 @@ runner = CliRunner()
 TINY = ["train.epochs=3", "data.n=64", "model.hidden=[8]"]
 if "plots" in RunConfig.model_fields:  # pictures cost more than these tiny trainings
     TINY.append("run.plots=false")
+if "report" in RunConfig.model_fields:  # so does a report page
+    TINY.append("run.report=false")
 
 
 

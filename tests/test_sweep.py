@@ -38,6 +38,8 @@ SINE = ROOT / "configs" / "sine.yaml"
 TINY = ["--set", "train.epochs=2", "--set", "data.n=64", "--set", "model.hidden=[4]"]
 if "plots" in RunConfig.model_fields:  # pictures cost more than these tiny trainings
     TINY += ["--set", "run.plots=false"]
+if "report" in RunConfig.model_fields:  # so does a report page
+    TINY += ["--set", "run.report=false"]
 runner = CliRunner()
 
 

@@ -16,8 +16,8 @@ import signal
 import sys
 from typing import Any
 
-COMMANDS = ("train", "config", "eval", "gradcheck", "check", "plot", "runs", "sweep", "lessons",
-            "data")
+COMMANDS = ("train", "config", "eval", "gradcheck", "check", "plot", "report", "runs", "sweep",
+            "lessons", "data")
 """The command modules, in the order --help lists their commands."""
 
 

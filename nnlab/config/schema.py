@@ -188,7 +188,8 @@ class TrainConfig(_Section):
 
 class RunConfig(_Section):
     """Where the run directory goes, how often checkpoints are written, what a run leaves beside
-    its numbers: pictures (plots/) and snapshots of the training dynamics (snapshots.npz)."""
+    its numbers: pictures (plots/), snapshots of the training dynamics (snapshots.npz) and the
+    report page (report.html)."""
 
     name: str | None = None
     """run directory prefix (null = the config file's stem, or "default")"""
@@ -200,6 +201,8 @@ class RunConfig(_Section):
     """draw RUN/plots/*.png when the run ends"""
     snapshots: int = Field(16, ge=0)
     """epochs whose predictions and per-layer histograms are recorded (log-spaced; 0 = none)"""
+    report: bool = True
+    """write RUN/report.html (one self-contained page: nnlab report) when the run ends"""
 
 
 class Config(_Section):

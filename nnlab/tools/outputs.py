@@ -1,4 +1,5 @@
-"""What a run leaves beyond its numbers, drawn when it ends: its pictures (``RUN/plots/``).
+"""What a run leaves beyond its numbers, made when it ends: its pictures (``RUN/plots/``) and its
+report page (``RUN/report.html``).
 
 `finish_run` is the ``finish`` hook `nnlab.runs.training.train` calls; `train` here is that
 training with the hook — what ``nnlab train`` and ``nnlab.train`` run.
@@ -16,19 +17,33 @@ from ..runs.training import train as _train
 
 
 def finish_run(run: RunDir, exp: Experiment) -> None:
-    """Draw the run's pictures when ``run.plots`` is on (diverged and interrupted runs too).
+    """Draw the run's pictures (``run.plots``) and write its report (``run.report``), diverged
+    and interrupted runs too; the report reuses the pictures just drawn.
 
-    A plotting failure never fails the run: it becomes a line in ``train.log``.
+    A failure here never fails the run: it becomes a line in ``train.log``.
     """
-    if not exp.config.run.plots:
-        return
+    pictures = _plots(run) if exp.config.run.plots else {}
+    if exp.config.run.report:
+        try:
+            from .report import write_report  # lazy: matplotlib only when a report is made
+
+            path = write_report([run.path], pictures=pictures)
+            run.log(f"report: {path}")
+        except Exception as e:  # any report problem is only logged, never fatal
+            run.log(f"report: not written ({type(e).__name__}: {e})")
+
+
+def _plots(run: RunDir) -> dict[str, bytes]:
+    """Draw RUN/plots/*.png; the PNG bytes by kind ({} when drawing failed)."""
     try:
         from .plots import plot_run  # lazy: matplotlib only when pictures are drawn
 
         paths = plot_run(run.path)
         run.log(f"plots: {', '.join(p.name for p in paths)} in {run.plots_dir}")
+        return {p.stem: p.read_bytes() for p in paths}
     except Exception as e:  # any plotting problem is only logged, never fatal
         run.log(f"plots: not drawn ({type(e).__name__}: {e})")
+        return {}
 
 
 @functools.wraps(_train)

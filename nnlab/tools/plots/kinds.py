@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -33,10 +34,18 @@ def draw_run(run: str | Path, kinds: Sequence[str] | None = None, *,
         "curves": lambda: draw_run_curves(run, RunDir(run).read_metrics(), log=log),
         "speed": lambda: draw_speed(run),
         "fit": lambda: draw_fit(exp, title=run.name),
-        "boundary": lambda: draw_boundary(exp, title=run.name),
+        "boundary": lambda: draw_boundary(exp, title=run.name, marked=_wrong(exp)),
         "weights": lambda: draw_weights(run),
     }
     return {kind: draw[kind]() for kind in chosen}
+
+
+def _wrong(exp: Any) -> Any:
+    """The validation points the network misclassifies most confidently (ringed)."""
+    from ..mistakes import mistakes
+
+    found = mistakes(exp)
+    return None if found is None else found.x
 
 
 def plot_run(run: str | Path, kinds: Sequence[str] | None = None, out: str | Path | None = None,
