@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 COMMANDS = ("train", "config", "eval", "gradcheck", "check", "plot", "report", "runs", "sweep",
-            "lessons", "data")
+            "lessons", "data", "export")
 """The command modules, in the order --help lists their commands."""
 
 

@@ -203,6 +203,8 @@ class RunConfig(_Section):
     """epochs whose predictions and per-layer histograms are recorded (log-spaced; 0 = none)"""
     report: bool = True
     """write RUN/report.html (one self-contained page: nnlab report) when the run ends"""
+    tensorboard: bool = False
+    """write RUN/tensorboard/ event files when the run ends (needs the tensorboard extra)"""
 
 
 class Config(_Section):

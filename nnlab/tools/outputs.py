@@ -1,5 +1,5 @@
 """What a run leaves beyond its numbers, made when it ends: its pictures (``RUN/plots/``) and its
-report page (``RUN/report.html``).
+report page (``RUN/report.html``) and, when asked for, TensorBoard event files.
 
 `finish_run` is the ``finish`` hook `nnlab.runs.training.train` calls; `train` here is that
 training with the hook — what ``nnlab train`` and ``nnlab.train`` run.
@@ -31,6 +31,13 @@ def finish_run(run: RunDir, exp: Experiment) -> None:
             run.log(f"report: {path}")
         except Exception as e:  # any report problem is only logged, never fatal
             run.log(f"report: not written ({type(e).__name__}: {e})")
+    if exp.config.run.tensorboard:
+        try:
+            from .tensorboard import export_run  # lazy: tensorboardX only when asked for
+
+            run.log(f"tensorboard: {export_run(run.path)}")
+        except Exception as e:  # a missing extra or a write problem is only logged
+            run.log(f"tensorboard: not written ({type(e).__name__}: {e})")
 
 
 def _plots(run: RunDir) -> dict[str, bytes]:
