@@ -12,7 +12,7 @@ from helpers import config_error, interrupting
 import nnlab
 from nnlab.core import activations
 from nnlab.core.batchnorm import EPS, BatchNorm, BatchNormDense, batch_statistics
-from nnlab.core.gradcheck import check_components
+from nnlab.core.component_checks import check_components
 from nnlab.core.network import Network
 from nnlab.core.optimizers import OPTIMIZERS
 from nnlab.runs.rundir import RunDir

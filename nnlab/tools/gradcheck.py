@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
-from ..core.gradcheck import Report, Settings, check_components, check_network
+from ..core.component_checks import check_components
+from ..core.gradcheck import Report, Settings, check_network
 from ..runs.experiment import Experiment, build
 from .evaluation import open_run
 
