@@ -7,6 +7,7 @@ Every problem a user can fix (a bad config value, a missing data file, a damaged
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 
 
@@ -45,3 +46,53 @@ class TrainingDiverged(NnlabError):
     """The loss became NaN or infinite; the last good checkpoint is kept."""
 
     exit_code = 1
+
+
+class RunFailed(NnlabError):
+    """A fault while training (disk full, out of memory, a file that vanished): the run is
+    marked failed and its last good checkpoint is kept."""
+
+    exit_code = 1
+
+
+class Interrupted(NnlabError):
+    """Stopped by Ctrl-C or SIGTERM after what matters was saved (exit code 130)."""
+
+    exit_code = 130
+
+
+_FIX = {
+    errno.ENOSPC: "the disk is full; free some space or choose another folder (--runs-dir)",
+    errno.EDQUOT: "the disk quota is used up; free some space or choose another folder",
+    errno.EROFS: "the file system is read-only; choose another folder (--runs-dir)",
+    errno.EACCES: "permission denied; check the permissions or choose another folder",
+    errno.EPERM: "operation not permitted; check the permissions or choose another folder",
+    errno.ENOENT: "no such file or directory; check the path",
+    errno.ENOTDIR: "a part of the path is not a directory; check the path",
+    errno.EISDIR: "it is a directory; give a file",
+    errno.EEXIST: "it already exists; choose another name",
+    errno.EMFILE: "too many open files; raise the limit (ulimit -n) or run fewer jobs",
+    errno.ENAMETOOLONG: "the file name is too long; choose a shorter one",
+    errno.EIO: "input/output error: the disk or file system is failing",
+}
+
+
+def os_line(e: OSError) -> str:
+    """``path: what went wrong; the fix`` for an OSError (the fix chosen by its errno)."""
+    fix = _FIX.get(e.errno or -1) or f"{e.strerror or e}; check the path and its permissions"
+    names = [str(n) for n in (e.filename, e.filename2) if n is not None]
+    return f"{' → '.join(names) or 'a file'}: {fix}"
+
+
+def fault_line(e: BaseException) -> str:
+    """One line for any failure: an `NnlabError` as it is, an OSError with its file and fix,
+    running out of memory, or the exception's type and message."""
+    if isinstance(e, NnlabError):
+        return str(e)
+    if isinstance(e, OSError):
+        return os_line(e)
+    if isinstance(e, MemoryError):
+        detail = str(e).strip() or "the allocation failed"
+        return (f"out of memory ({detail}); make it smaller (model.hidden, data.n or "
+                "data.limit, train.batch_size)")
+    return f"{type(e).__name__}: {e}"

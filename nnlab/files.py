@@ -55,6 +55,21 @@ def atomic_write(path: str | Path, data: str | bytes) -> None:
     _sync_dir(path.parent)
 
 
+def overwrite(path: str | Path, text: str) -> bool:
+    """Last resort when `atomic_write` fails for want of space: write ``text`` over the
+    existing file in place (no temp file, so no new blocks when it is not longer). Not atomic;
+    only for recording that something failed. Returns whether it worked."""
+    try:
+        with open(path, "r+b") as f:
+            f.write(text.encode("utf-8"))
+            f.truncate()
+            f.flush()
+            os.fsync(f.fileno())
+        return True
+    except OSError:
+        return False
+
+
 def _named(err: OSError, path: Path) -> OSError:
     """The OSError with the file it was about (a failed write() does not say which)."""
     if err.filename is None:
@@ -172,23 +187,36 @@ class _Refused(Exception):
 
 
 def _member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    fmt = np.lib.format
     with z.open(info) as f:
-        version = fmt.read_magic(f)
-        read_header = fmt.read_array_header_1_0 if version == (1, 0) else \
-            fmt.read_array_header_2_0
-        shape, fortran, dtype = read_header(f, max_header_size=10_000)
-        if dtype.hasobject:
-            raise _Refused(f"array '{info.filename[:-4]}' holds Python objects (a pickle), "
-                           "which nnlab never loads")
-        declared = math.prod(shape) * dtype.itemsize
-        header = f.tell()
-        if declared != info.file_size - header:
-            raise _Refused(f"array '{info.filename[:-4]}' declares shape {shape} "
-                           f"({memory.size_text(declared)}) but holds "
-                           f"{memory.size_text(max(info.file_size - header, 0))}")
-        memory.check(declared, f"reading array '{info.filename[:-4]}'")
-        data = bytearray(declared)
-        if f.readinto(data) != declared:
-            raise _Refused(f"array '{info.filename[:-4]}' is cut short")
+        return _read_npy(f, info.file_size, f"array '{info.filename[:-4]}'")
+
+
+def npy_from_bytes(data: bytes, source: str) -> np.ndarray:
+    """The array of ``.npy`` bytes (a file, standard input), checked as `load_npz` checks each
+    member; any problem is an `NnlabError` naming ``source``."""
+    try:
+        return _read_npy(io.BytesIO(data), len(data), "the array")
+    except _Refused as err:
+        raise NnlabError(f"{source}: {err}") from None
+    except (ValueError, EOFError) as err:
+        raise NnlabError(f"{source}: not a readable .npy file ({err})") from None
+
+
+def _read_npy(f: Any, size: int, name: str) -> np.ndarray:
+    """One .npy stream of ``size`` bytes: header first, then exactly the bytes it declares."""
+    fmt = np.lib.format
+    version = fmt.read_magic(f)
+    read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    shape, fortran, dtype = read_header(f, max_header_size=10_000)
+    if dtype.hasobject:
+        raise _Refused(f"{name} holds Python objects (a pickle), which nnlab never loads")
+    declared = math.prod(shape) * dtype.itemsize
+    header = f.tell()
+    if declared != size - header:
+        raise _Refused(f"{name} declares shape {shape} ({memory.size_text(declared)}) but "
+                       f"holds {memory.size_text(max(size - header, 0))}")
+    memory.check(declared, f"reading {name}")
+    data = bytearray(declared)
+    if f.readinto(data) != declared:
+        raise _Refused(f"{name} is cut short")
     return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")

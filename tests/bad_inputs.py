@@ -45,8 +45,8 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
     f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
     f"*{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))  # 10⁹ strings from 1 KB
-DEEP_LIST = "model:\n  hidden: " + "[" * 5000 + "]" * 5000 + "\n"
-DEEP_MAP = "data:\n  name: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n"
+DEEP_LIST = "model:\n  hidden: " + "[" * 2000 + "]" * 2000 + "\n"
+DEEP_MAP = "data:\n  name: " + "{a: " * 2000 + "1" + "}" * 2000 + "\n"
 PWN = "!!python/object/apply:os.system ['touch PWNED']"
 BOMB_FLOW = "{" + BOMB.strip().replace("\n", ", ") + "}"
 GRID_KEYS = ("data.noise", "data.n", "train.seed", "train.epochs", "train.batch_size",
@@ -230,13 +230,13 @@ def _config_cases() -> list[Case]:
              says="GiB"),
         Case("hidden-1e9", "bomb", t, {c: "model:\n  hidden: [1000000000]\n"}, says="GiB"),
         Case("full-batch-bomb", "bomb", t,
-             {c: "data:\n  n: 10000000\nmodel:\n  hidden: [20000]\ntrain:\n  batch_size: full\n"},
+             {c: "data:\n  n: 1000000\nmodel:\n  hidden: [200000]\ntrain:\n  batch_size: full\n"},
              says="GiB"),
         Case("label-1e12", "bomb", t,
              {c: "data:\n  name: samples\n  x: [1, 2]\n  labels: [0, 1000000000000]\n"},
              says="GiB"),
         Case("classes-1e6", "bomb", t,
-             {c: "data:\n  name: blobs\n  n: 10000000\n  classes: 1000000\n"}, says="GiB"),
+             {c: "data:\n  name: blobs\n  n: 1000000\n  classes: 500000\n"}, says="GiB"),
         Case("activation-int", "wording", t, {c: "model:\n  activation: 5\n"},
              says="model.activation"),
         Case("activation-list-len", "wording", t,
@@ -322,7 +322,7 @@ def _set_cases() -> list[Case]:
         Case("set-hidden-bomb", "bomb", ["train", "--set", "model.hidden=[100000,100000,100000]"],
              says="GiB"),
         Case("set-epochs-bool", "wording", s("train.epochs=true")),
-        Case("set-deep-value", "bomb", s("model.hidden=" + "[" * 3000 + "]" * 3000)),
+        Case("set-deep-value", "bomb", s("model.hidden=" + "[" * 2000 + "]" * 2000)),
     ]
 
 

@@ -152,8 +152,8 @@ def test_eval_errors(runs, tmp_path):
     one_line_error(invoke("eval", sine, "--checkpoint", "middle"), "best or last")
     one_line_error(invoke("eval", sine, "--split", "dev"), "train, val or test")
     one_line_error(invoke("eval", sine, "--split", "test"), "no test split", "--split val")
-    one_line_error(invoke("eval", sine, "--set", "model.hidden=[5]"), "shape",
-                   "different model config")
+    one_line_error(invoke("eval", sine, "--set", "model.hidden=[5]"),
+                   "(the architecture it was trained with)", "builds Network(1 → 5 tanh")
     copy = tmp_path / "copy"
     copy.mkdir()
     for f in ("config.yaml", "summary.json"):

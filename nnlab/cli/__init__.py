@@ -47,7 +47,11 @@ def main() -> None:
     app = commands()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _as_interrupt)  # SIGTERM is a Ctrl-C: checkpoint, exit 130
-    app(prog_name="nnlab")
+    try:
+        app(prog_name="nnlab")
+    finally:  # the work is done and its exit code chosen: a late signal must not change it
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)
 
 
 def __getattr__(name: str) -> Any:

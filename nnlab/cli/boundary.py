@@ -19,7 +19,6 @@ traceback. Everything is printed literally (user text such as ``[/x]`` is never 
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 from typing import Any
@@ -33,25 +32,11 @@ try:  # typer ≥ 0.26 carries its own copy of click; its exceptions are the one
 except ImportError:  # pragma: no cover - older typer uses click itself
     import click  # type: ignore[no-redef]
 
-from ..errors import NnlabError
+from ..errors import NnlabError, fault_line
 
 MAX_LINE = 1000  # characters of one error line; a 100 kB --set value is cut, not echoed whole
 _debug = [False]
 
-_FIX = {
-    errno.ENOSPC: "the disk is full; free some space or choose another folder (--runs-dir)",
-    errno.EDQUOT: "the disk quota is used up; free some space or choose another folder",
-    errno.EROFS: "the file system is read-only; choose another folder (--runs-dir)",
-    errno.EACCES: "permission denied; check the permissions or choose another folder",
-    errno.EPERM: "operation not permitted; check the permissions or choose another folder",
-    errno.ENOENT: "no such file or directory; check the path",
-    errno.ENOTDIR: "a part of the path is not a directory; check the path",
-    errno.EISDIR: "it is a directory; give a file",
-    errno.EEXIST: "it already exists; choose another name",
-    errno.EMFILE: "too many open files; raise the limit (ulimit -n) or run fewer jobs",
-    errno.ENAMETOOLONG: "the file name is too long; choose a shorter one",
-    errno.EIO: "input/output error: the disk or file system is failing",
-}
 
 
 def set_debug(on: bool) -> None:
@@ -63,13 +48,6 @@ def debugging() -> bool:
     return _debug[0] or os.environ.get("NNLAB_DEBUG", "") not in ("", "0")
 
 
-def os_line(e: OSError) -> str:
-    """``path: what the OS said; the fix`` for an OSError."""
-    fix = _FIX.get(e.errno or -1) or f"{e.strerror or e}; check the path and its permissions"
-    names = [str(n) for n in (e.filename, e.filename2) if n is not None]
-    return f"{' → '.join(names) or 'a file'}: {fix}"
-
-
 def explain(e: BaseException) -> tuple[str, int]:
     """The one line and the exit code for an exception that reached the boundary."""
     if isinstance(e, NnlabError):
@@ -77,9 +55,7 @@ def explain(e: BaseException) -> tuple[str, int]:
     if isinstance(e, KeyboardInterrupt):
         return "interrupted", 130
     if isinstance(e, MemoryError):
-        detail = str(e).strip() or "the allocation failed"
-        return (f"out of memory ({detail}); make it smaller (model.hidden, data.n or data.limit, "
-                "train.batch_size)"), 2
+        return fault_line(e), 2
     if isinstance(e, RecursionError):
         return ("the input is nested too deeply to read (RecursionError); flatten it"), 2
     if isinstance(e, UnicodeDecodeError):
@@ -88,7 +64,7 @@ def explain(e: BaseException) -> tuple[str, int]:
         return ("cannot print text that is not valid UTF-8; use a UTF-8 locale such as "
                 "LANG=C.UTF-8"), 2
     if isinstance(e, OSError):
-        return os_line(e), 2
+        return fault_line(e), 2
     line = _format_error(e)
     if line is not None:
         return line, 2

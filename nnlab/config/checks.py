@@ -87,7 +87,7 @@ def _check_typed_data(cfg: Config, src: Source) -> None:
                     f"{src.where(['data', name])}: data.{name}: only used by data.name: {owner} "
                     f"(data.name is '{cfg.data.name}'); remove it or set data.name: {owner}")
     try:
-        samples.check(cfg.data)
+        samples.check(cfg.data, cfg.train.dtype)
         text.check(cfg.data)
         toy.check(cfg.data, cfg.train.dtype)
     except NnlabError as err:

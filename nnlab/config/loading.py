@@ -8,6 +8,7 @@ Every problem becomes one `ConfigError` line naming where it is —
 from __future__ import annotations
 
 import copy
+import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ def load_config(
             raw["optimizer"] = dict(Config().optimizer)
         apply_override(raw, keys, value, text)
         src.overrides[tuple(keys)] = text
+    _check_numbers(raw, Config, [], src)
     try:
         cfg = Config.model_validate(raw)
     except ValidationError as err:
@@ -51,6 +53,31 @@ def load_config(
     check(cfg, src)
     cfg.remember(src.file, src.chain)
     return cfg
+
+
+MAX_INT = 2**63 - 1  # larger integers overflow NumPy's int64 (a googol of epochs)
+
+
+def _check_numbers(node: Any, model: Any, path: list[Any], src: Source) -> None:
+    """What pydantic would quietly accept: ``true``/``false`` where a number goes (it reads
+    them as 1/0) and integers too large for NumPy."""
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        field = model.model_fields.get(key) if isinstance(key, str) else None
+        if field is None:
+            continue
+        sub, ann = [*path, key], field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            _check_numbers(value, ann, sub, src)
+            continue
+        takes = {ann, *typing.get_args(ann)}
+        if isinstance(value, bool) and takes & {int, float} and bool not in takes:
+            raise ConfigError(f"{src.where(sub)}: {'.'.join(sub)}: expected a number, got "
+                              f"{str(value).lower()}")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            raise ConfigError(f"{src.where(sub)}: {'.'.join(sub)}: {value:.3g} is too large "
+                              f"(at most {MAX_INT:.3g})")
 
 
 def _real_loc(raw: Any, loc: Sequence[Any]) -> list[Any]:

@@ -31,6 +31,7 @@ class Loader(yaml.SafeLoader):
     and refuses duplicate keys, alias bombs and deep nesting (`YAMLLimit`)."""
 
     def get_single_node(self) -> yaml.Node | None:
+        _check_brackets(self.buffer)  # PyYAML's scanner is quadratic in flow nesting
         try:
             node = super().get_single_node()
         except RecursionError:
@@ -53,6 +54,21 @@ class Loader(yaml.SafeLoader):
                                     problem_mark=key.start_mark)
                 seen[name] = line
         return super().construct_mapping(node, deep)
+
+
+_BRACKET = re.compile(r"[][{}]")
+
+
+def _check_brackets(text: str) -> None:
+    """Refuse ``[[[[…`` nested deeper than `MAX_DEPTH` before the scanner sees it."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for m in _BRACKET.finditer(text):
+        depth += 1 if m.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, m.start()) + 1
+            raise YAMLLimit(problem=f"nested more than {MAX_DEPTH} levels deep (line {line})")
 
 
 def _check_shape(root: yaml.Node) -> None:

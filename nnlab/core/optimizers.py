@@ -135,8 +135,9 @@ class Optimizer(Component):
         ):
             raise CheckpointError(f"incomplete {self.name} optimizer state: {sorted(d)}")
         self.t = int(np.asarray(d["t"]))
-        # buffer-free optimizers (plain SGD) rebuild their (empty) state lazily
-        self._state = [buffers[i] for i in range(n)] if self._buffers else None
+        # buffer-free optimizers (plain SGD), and any optimizer saved before its first step
+        # (the epoch-0 checkpoint), build their state lazily, as a fresh one does
+        self._state = [buffers[i] for i in range(n)] if self._buffers and n else None
         self._loaded = True
 
     def _check_state(self, params: Sequence[np.ndarray]) -> None:

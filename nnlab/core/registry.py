@@ -8,6 +8,7 @@ a message naming the closest valid name or parameter.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -41,6 +42,8 @@ def _type_problem(value: Any, default: Any) -> str | None:
         ok, kind = isinstance(value, bool), "true or false"
     elif isinstance(default, (int, float)):
         ok, kind = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+        if ok and not math.isfinite(value):
+            ok, kind = False, "a finite number"
     elif isinstance(default, str):
         ok, kind = isinstance(value, str), "a string"
     else:

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..errors import DataError
+
 DataSpec = Any
 """The config's ``data`` section (`nnlab.config.DataConfig`), read by attribute: the data layer
 sits below the config and takes whatever carries those fields."""
@@ -67,6 +69,11 @@ def split_off(
     """Shuffle once with ``rng`` and hold out ``fraction`` of the rows: (x_tr, y_tr, x_va, y_va)."""
     n = len(x)
     n_val = int(round(n * fraction))
+    if n_val >= n:
+        err = DataError(f"data.val_split: {fraction:g} holds out all {n} rows, leaving none to "
+                        f"train on; lower data.val_split (below {(n - 0.5) / n:.3g}) or add rows")
+        err.key, err.detail = ["data", "val_split"], str(err).split(": ", 1)[1]  # type: ignore
+        raise err
     if n_val == 0:
         return x, y, None, None
     perm = rng.permutation(n)
@@ -80,3 +87,21 @@ def holdout(name: str, task: Literal["regression", "classification"], x: np.ndar
     x_tr, y_tr, x_va, y_va = split_off(x, y, val_split, rng)
     return Dataset(name=name, task=task, x_train=x_tr, y_train=y_tr, x_val=x_va, y_val=y_va,
                    **fields)
+
+
+def check_learnable(d: Dataset) -> None:
+    """Refuse data a network cannot learn from, naming why: no training rows, values that are
+    not finite in the training dtype (inputs that overflowed float32), a single class."""
+    if len(d.x_train) == 0:
+        raise DataError(f"the data '{d.name}' have no training rows; lower data.val_split or "
+                        "add rows")
+    arrays = [("inputs", d.x_train), ("inputs", d.x_val)]
+    if d.task == "regression":
+        arrays += [("targets", d.y_train), ("targets", d.y_val)]
+    for what, a in arrays:
+        if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
+            raise DataError(f"the {what} of '{d.name}' are not all finite in {a.dtype} (NaN, "
+                            "inf, or beyond its range); scale them, or use train.dtype: float64")
+    if d.task == "classification" and (d.n_classes or 0) < 2:
+        raise DataError(f"the data '{d.name}' have a single class; classification needs at "
+                        "least two (add samples of another class, or use regression)")

@@ -34,8 +34,10 @@ def _rows(value: Any) -> list[list[float]]:
     return [v if isinstance(v, list) else [v] for v in value]
 
 
-def check(d: DataSpec) -> None:
-    """Config-time checks of ``data.x``/``y``/``labels`` (raises `fail` errors with the key)."""
+def check(d: DataSpec, dtype: Any = "float32") -> None:
+    """Config-time checks of ``data.x``/``y``/``labels`` (raises `fail` errors with the key):
+    rectangular rows of finite numbers that fit ``dtype``, one target per row, at least one
+    row left to train on after ``val_split``."""
     if d.name != "samples":
         return
     if not d.x:
@@ -54,8 +56,13 @@ def check(d: DataSpec) -> None:
                    "or labels (class indices)")
     if d.y is not None:
         _check_targets(_rows(d.y), len(x))
+        _cast(_rows(d.y), dtype, "y")
     else:
         _check_labels(list(d.labels or []), len(x), d.classes)
+    _cast(x, dtype, "x")
+    if round(len(x) * d.val_split) >= len(x):
+        raise fail(["data", "val_split"], f"{d.val_split:g} holds out all {len(x)} rows, "
+                   f"leaving none to train on; lower it (0 keeps every row for training)")
 
 
 def _check_targets(y: list[list[float]], n: int) -> None:
@@ -73,17 +80,31 @@ def _check_labels(labels: list[int], n: int, classes: int | None) -> None:
                    "class index per sample")
     if min(labels) < 0:
         raise fail(["data", "labels"], "class indices must be >= 0")
+    if len(set(labels)) < 2:
+        raise fail(["data", "labels"], f"every sample has class {labels[0]}: there is nothing "
+                   "to tell apart; add samples of another class (or use regression with y)")
     if classes is not None and max(labels) >= classes:
         raise fail(["data", "classes"], f"label {max(labels)} needs at least "
                    f"{max(labels) + 1} classes, got classes: {classes}")
 
 
+def _cast(rows: list[list[float]], dtype: Any, key: str) -> np.ndarray:
+    """The rows as an array of ``dtype``, refusing values beyond its range (1e39 in float32)."""
+    with np.errstate(over="ignore"):
+        a = np.asarray(rows, dtype=dtype)
+    if not np.isfinite(a).all():
+        big = max(abs(v) for row in rows for v in row)
+        raise fail(["data", key], f"values up to {big:.3g} overflow {np.dtype(dtype).name}; "
+                   "scale them, or set train.dtype: float64")
+    return a
+
+
 def load(d: DataSpec, rng: np.random.Generator, dtype: Any = np.float32) -> Dataset:
     """The samples of ``d`` as a `Dataset` (regression with ``y``, classification with labels)."""
     check(d)
-    x = np.asarray(_rows(d.x), dtype=dtype)
+    x = _cast(_rows(d.x), dtype, "x")
     if d.y is not None:
-        y = np.asarray(_rows(d.y), dtype=dtype)
+        y = _cast(_rows(d.y), dtype, "y")
         task, n_classes = "regression", None
     else:
         y = np.asarray(d.labels, dtype=np.int64)

@@ -28,7 +28,9 @@ from ..core.optimizers import Optimizer
 from ..core.output_bias import output_bias
 from ..core.schedules import Schedule
 from ..data import Dataset, load_dataset
+from ..data.base import check_learnable
 from ..errors import ConfigError
+from .budget import check_run
 from .threads import blas_threads
 from .trainer import Trainer
 
@@ -120,8 +122,12 @@ def build(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
     if "accuracy" in r.train.monitor and dataset.task != "classification":
         raise ConfigError(f"train.monitor: '{r.train.monitor}' needs classification data; "
                           "use loss or val_loss")
+    check_learnable(dataset)
+    sizes = [dataset.n_features, *m.hidden, units]
+    check_run(sizes, len(dataset.x_train), 0 if dataset.x_val is None else len(dataset.x_val),
+              r.train.batch_size, dtype.itemsize)  # before allocating: refuse what cannot fit
     network = Network.build(
-        [dataset.n_features, *m.hidden, units], m.activation, m.output_activation,
+        sizes, m.activation, m.output_activation,
         weight_init=m.weight_init, bias_init=m.bias_init, bias=m.bias, dropout=m.dropout,
         batchnorm=m.batchnorm, rng=init_rng, dtype=dtype)
     m.output_units = units  # the resolved config records every auto decided

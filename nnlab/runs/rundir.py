@@ -22,8 +22,7 @@ loop's `TrainState` as JSON (``state``). Every file is replaced whole (`nnlab.fi
 
 from __future__ import annotations
 
-import csv
-import io
+import contextlib
 import json
 import os
 import secrets
@@ -36,9 +35,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import yaml
 
-from ..core.network import PARAM
+from ..core.network import PARAM, Network
 from ..errors import CheckpointError, NnlabError
-from ..files import atomic_write, load_npz, save_npz, to_json, write_json
+from ..files import atomic_write, load_npz, overwrite, read_text, save_npz, to_json, write_json
+from .runfiles import (
+    check_architecture,
+    check_weights,
+    clean_summary,
+    metrics_csv,
+    parse_metrics,
+    parse_state,
+)
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -74,6 +81,8 @@ class RunDir:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.summary_problem: str | None = None  # what `read_summary` left out, and why
+        self.metrics_cut = False  # `read_metrics` dropped a last line cut off mid-way
 
     def __repr__(self) -> str:
         return f"RunDir({str(self.path)!r})"
@@ -160,7 +169,8 @@ class RunDir:
 
     # ------------------------------------------------------------------ config
     def config_text(self) -> str:
-        return (self.path / self.CONFIG).read_text(encoding="utf-8")
+        """config.yaml as text (an `NnlabError` naming it when it is not readable UTF-8)."""
+        return read_text(self.path / self.CONFIG, "run config")
 
     def config_dict(self) -> dict[str, Any]:
         """The recorded config as plain data ({} when it cannot be read)."""
@@ -168,7 +178,7 @@ class RunDir:
 
         try:
             data = load_yaml(self.config_text())
-        except (OSError, ValueError, yaml.YAMLError):
+        except (NnlabError, OSError, ValueError, yaml.YAMLError):
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -192,31 +202,43 @@ class RunDir:
 
     # ------------------------------------------------------------------ metrics and summary
     def read_metrics(self) -> list[dict[str, Any]]:
-        """The epoch records of metrics.jsonl ([] before the first flush)."""
+        """The epoch records of metrics.jsonl ([] before the first flush), checked
+        (`runfiles.parse_metrics`); a last line cut off is dropped (``metrics_cut``)."""
         path = self.path / self.METRICS
         if not path.is_file():
             return []
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip()]
+        records, self.metrics_cut = parse_metrics(read_text(path, "metrics file"), path)
+        return records
 
     def write_metrics(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Rewrite metrics.jsonl and metrics.csv (NaN/inf written as null)."""
         lines = [to_json(r) for r in records]
         atomic_write(self.path / self.METRICS, "".join(line + "\n" for line in lines))
-        atomic_write(self.path / self.METRICS_CSV, _csv(json.loads(line) for line in lines))
+        atomic_write(self.path / self.METRICS_CSV, metrics_csv(json.loads(line) for line in lines))
 
     def read_summary(self) -> dict[str, Any]:
-        """summary.json ({} before the run wrote one)."""
+        """summary.json ({} before the run wrote one); fields of the wrong type are left out
+        and named in ``summary_problem``; not JSON is an `NnlabError` naming the file."""
         path = self.path / self.SUMMARY
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        if not path.is_file():
+            return {}
+        try:
+            data = json.loads(read_text(path, "run summary"))
+        except ValueError as err:
+            raise NnlabError(f"{path}: not JSON ({getattr(err, 'msg', err)}); the file is "
+                             "damaged: delete it (nnlab lists the run as unknown)") from None
+        summary, problem = clean_summary(data)
+        self.summary_problem = problem and f"{path}: {problem}"
+        return summary
 
     def summary_or_empty(self) -> dict[str, Any]:
-        """summary.json for listings: {} when it is missing or unreadable."""
+        """summary.json for listings: {} when it is missing or unreadable (why:
+        ``summary_problem``)."""
         try:
-            summary = self.read_summary()
-        except (OSError, ValueError):
+            return self.read_summary()
+        except (NnlabError, OSError) as err:
+            self.summary_problem = str(err)
             return {}
-        return summary if isinstance(summary, dict) else {}
 
     def write_preprocessing(self, prep: Mapping[str, Any]) -> None:
         """``preprocessing.json``: the input columns of your own table and the scaling fitted
@@ -225,10 +247,30 @@ class RunDir:
 
     def read_preprocessing(self) -> dict[str, Any] | None:
         path = self.path / self.PREPROCESSING
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(read_text(path, "preprocessing file"))
+        except ValueError as err:
+            data = f"not JSON ({getattr(err, 'msg', err)})"
+        if not isinstance(data, dict):
+            raise NnlabError(f"{path}: {data if isinstance(data, str) else 'not a JSON object'}"
+                             "; the file is damaged: restore it or train the run again")
+        return data
 
     def write_summary(self, summary: Mapping[str, Any]) -> None:
         write_json(self.path / self.SUMMARY, summary)
+
+    def mark_ended(self, summary: Mapping[str, Any], line: str) -> None:
+        """Record how a run ended after a fault, as well as the disk still allows: summary.json
+        replaced whole, else (a full disk has no room for the temp file) overwritten in place
+        in compact form, which needs no new space when it is not longer; then train.log."""
+        try:
+            self.write_summary(summary)
+        except OSError:
+            overwrite(self.path / self.SUMMARY, to_json(summary) + "\n")
+        with contextlib.suppress(OSError):
+            self.log(line)
 
     def process_alive(self, summary: Mapping[str, Any] | None = None) -> bool | None:
         """Whether the process training this run (pid and host in summary.json) still runs:
@@ -246,6 +288,11 @@ class RunDir:
         if status == "running" and self.process_alive(summary) is False:
             return "crashed"
         return status
+
+    def remove_temp_files(self) -> None:
+        """Delete the temp files of `atomic_write` (``.name.xxxx.tmp``) a killed writer left."""
+        for tmp in [*self.path.glob(".*.tmp"), *self.path.glob(f"{self.CHECKPOINT_DIR}/.*.tmp")]:
+            tmp.unlink(missing_ok=True)
 
     def log(self, *lines: str) -> None:
         """Append lines to train.log (append-only: earlier lines are never rewritten)."""
@@ -288,11 +335,22 @@ class RunDir:
     def load_checkpoint(self, kind: str) -> dict[str, np.ndarray]:
         return load_npz(self.checkpoint_path(kind))
 
+    def load_weights(self, network: Network, kind: str) -> dict[str, np.ndarray]:
+        """Copy a checkpoint's weights into ``network``, refusing a file that is not its own:
+        another architecture than the one recorded, tensors too many or missing, not floats,
+        not finite. Returns all of the checkpoint's arrays."""
+        path = self.checkpoint_path(kind)
+        data = load_npz(path)
+        check_architecture(data, network, path)
+        check_weights(data, list(network.arrays()), PARAM, path)
+        network.load_arrays(data, str(path))
+        return data
+
     def train_state(self, kind: str = "last") -> dict[str, Any] | None:
         """The loop state stored in a checkpoint (None when there is none or it is unreadable)."""
         try:
             state = json.loads(str(self.load_checkpoint(kind)["state"]))
-        except (CheckpointError, KeyError, ValueError):
+        except (CheckpointError, KeyError, ValueError, TypeError):
             return None
         return state if isinstance(state, dict) else None
 
@@ -312,14 +370,13 @@ class RunDir:
         from .trainer import FINISHED, TrainState
 
         path = self.checkpoint_path("last")
-        data = load_npz(path)
+        if not path.is_file() and not self.checkpoint_path("best").is_file():
+            raise CheckpointError(f"{self.path}: no checkpoint yet (the run was stopped before "
+                                  "it began); start it again as a new run")
+        data = self.load_weights(trainer.network, "last")
         if "state" not in data:
             raise CheckpointError(f"{path}: no training state stored; cannot resume")
-        trainer.network.load_arrays(data, str(path))
-        for prefix, part in (("opt/", trainer.optimizer), ("sched/", trainer.schedule)):
-            part.load_state_dict({k[len(prefix):]: v for k, v in data.items()
-                                  if k.startswith(prefix)})
-        st = TrainState.from_json(str(data["state"]))
+        st = parse_state(str(data["state"]), path, TrainState)
         if st.stop_reason in FINISHED and not (extend and trainer.epochs > st.epoch):
             more = (f"train it further with --set train.epochs=N, N > {st.epoch}"
                     if not extend else f"train.epochs must be more than its {st.epoch} epochs")
@@ -327,37 +384,23 @@ class RunDir:
                                   f"after {st.epoch} epochs); {more}")
         if st.stop_reason in FINISHED:
             st.bad_epochs = 0  # extended: early stopping's patience counts from here
+        try:
+            for prefix, part in (("opt/", trainer.optimizer), ("sched/", trainer.schedule)):
+                part.load_state_dict({k[len(prefix):]: v for k, v in data.items()
+                                      if k.startswith(prefix)})
+            if st.rng_state is not None:
+                trainer.rng.bit_generator.state = st.rng_state
+        except (KeyError, TypeError, ValueError) as err:
+            raise CheckpointError(f"{path}: the optimizer, schedule or random state is damaged "
+                                  f"({err}); resume is not possible from it: start a new run"
+                                  ) from None
         st.stop_reason = None
         trainer.state = st
-        if st.rng_state is not None:
-            trainer.rng.bit_generator.state = st.rng_state
         starts = sorted((k for k in data if k.startswith("start/")), key=lambda k: int(k[6:]))
         trainer.epoch_start = [np.array(data[k]) for k in starts] or None
         best = self.checkpoint_path("best")
         if trainer.restore_best and trainer.patience and best.is_file():
             bdata = load_npz(best)
+            check_weights(bdata, list(trainer.network.arrays()), PARAM, best)
             trainer.best_params = [np.array(bdata[f"{PARAM}{k}"])
                                    for k in trainer.network.arrays()]
-
-
-def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"grad_norm_w": [a, b]}`` → ``{"grad_norm_w.1": a, "grad_norm_w.2": b}``."""
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        if isinstance(value, list):
-            out.update({f"{key}.{i + 1}": v for i, v in enumerate(value)})
-        elif isinstance(value, Mapping):
-            out.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            out[key] = value
-    return out
-
-
-def _csv(records: Iterable[Mapping[str, Any]]) -> str:
-    rows = [flatten(r) for r in records]
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()

@@ -10,6 +10,7 @@ layer never imports plotting. Nothing here prints.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import platform
@@ -25,7 +26,14 @@ import numpy as np
 from ..config import Config
 from ..core.network import Network
 from ..data.base import Dataset
-from ..errors import ConfigError, NnlabError, TrainingDiverged
+from ..errors import (
+    ConfigError,
+    Interrupted,
+    NnlabError,
+    RunFailed,
+    TrainingDiverged,
+    fault_line,
+)
 from ..version import __version__
 from . import extend
 from .experiment import Experiment, as_config, build
@@ -93,12 +101,16 @@ def _start(cfg: Config | str | Path | None, overrides: Sequence[str], name: str 
         c.run.name = name or c.run.name
         c.run.runs_dir = str(runs_dir) if runs_dir else c.run.runs_dir
     exp = build(c, progress=progress)  # resolving names the run after its file, as the CLI
+    trainer = exp.trainer()  # before the folder exists: a config it refuses leaves nothing
     run = RunDir.create(exp.config.run.runs_dir, exp.config.run.name)
     if "preprocessing" in exp.dataset.info:  # your own table: nnlab predict needs it
         run.write_preprocessing(exp.dataset.info["preprocessing"])
     run.write_config(RunDir.config_header(c.source, overrides, c.chain) + "\n"
                      + exp.config.to_yaml())
-    return exp, run, exp.trainer()
+    # the epoch-0 checkpoint: a run killed in its first second can still be resumed
+    trainer.state.rng_state = trainer.rng.bit_generator.state
+    run.save_checkpoint("last", RunDir.checkpoint_arrays(trainer))
+    return exp, run, trainer
 
 
 def _resume(path: str | Path, progress: Any, overrides: Sequence[str] = ()
@@ -110,6 +122,7 @@ def _resume(path: str | Path, progress: Any, overrides: Sequence[str] = ()
     if run.process_alive(summary):
         raise NnlabError(f"{run.path}: still being trained by process {summary.get('pid')} "
                          "on this machine; wait for it to end or stop it first")
+    run.remove_temp_files()  # left by a process killed while it wrote (kill -9, power cut)
     cfg = extend.extended_config(run, overrides) if overrides else run.file(RunDir.CONFIG)
     exp = build(cfg, progress=progress)
     trainer = exp.trainer()
@@ -144,22 +157,30 @@ def train(
                               "config file (--set train.epochs=N trains a finished run further)")
         exp, run, trainer = _resume(resume, progress, overrides)
         overrides = [*run.overrides(), *overrides]
-        records = [r for r in run.read_metrics() if r["epoch"] <= trainer.state.epoch]
+        st = trainer.state
+        # from (epoch 0, step 0) — the first checkpoint — the trainer measures epoch 0 again
+        records = [r for r in run.read_metrics() if r["epoch"] <= st.epoch
+                   and (st.epoch or st.step)]
+        if run.metrics_cut:
+            run.log(f"{RunDir.METRICS}: its last line was cut off; dropped, the run continues "
+                    f"from its checkpoint at epoch {trainer.state.epoch}")
     else:
         exp, run, trainer = _start(cfg, overrides, name, runs_dir, progress)
         records = []
-    if on_start:
-        on_start(exp, run.path)
-    _log_start(run, exp, trainer.state, resumed=resume is not None)
-    st, summary = _fit(exp, run, trainer, records, overrides, on_epoch, on_step, handle_signals)
+    try:
+        if on_start:
+            on_start(exp, run.path)
+        _log_start(run, exp, trainer.state, resumed=resume is not None)
+        st, summary = _fit(exp, run, trainer, records, overrides, on_epoch, on_step,
+                           handle_signals)
+    except BaseException as err:
+        raise _ended_by(err, exp, run, trainer, records, overrides) from err
     if finish is not None:
         del trainer  # the data arrays are now held by exp.dataset alone
         exp.dataset = _without_arrays(exp.dataset)
-        finish(run, exp)
+        _finish(run, exp, finish)
     if st.stop_reason == "diverged":
-        err = TrainingDiverged(
-            f"loss became NaN/inf at epoch {st.epoch}; the last good checkpoint is kept in "
-            f"{run.checkpoint_path('last')}. Lower optimizer.lr or check the data")
+        err = TrainingDiverged(_diverged(st, run))
         err.summary = summary  # type: ignore[attr-defined]
         raise err
     return RunResult(run.path, summary, exp.network, st, records)
@@ -208,6 +229,50 @@ def _without_arrays(d: Dataset) -> Dataset:
     matplotlib loads (45 MiB more)."""
     return dataclasses.replace(d, x_train=d.x_train[:0].copy(), y_train=d.y_train[:0].copy(),
                                x_val=None, y_val=None, x_test=None, y_test=None)
+
+
+def _ended_by(err: BaseException, exp: Experiment, run: RunDir, trainer: Trainer,
+              records: list[dict[str, Any]], overrides: Sequence[str]) -> BaseException:
+    """Record how a run ended that was stopped by an exception, never leaving it "running":
+    a second Ctrl-C → interrupted (its last checkpoint resumes), anything else (disk full, out
+    of memory, a file that vanished) → failed, as a `RunFailed` naming the cause (exit 1)."""
+    st = trainer.state
+    if isinstance(err, KeyboardInterrupt):
+        st.stop_reason, status, line = "interrupted", "interrupted", "interrupted"
+    else:
+        st.stop_reason, status, line = "error", "failed", fault_line(err)
+    summary = {**summarize(exp, run, st, records, overrides, status), "error": line}
+    run.mark_ended(summary, f"{status}: {line}")
+    if isinstance(err, KeyboardInterrupt):
+        return err
+    saved = run.checkpoint_path("last")
+    kept = f"its last good checkpoint is {saved}" if saved.is_file() else "it has no checkpoint"
+    failed = RunFailed(f"{line}; the run is marked failed, {kept}")
+    failed.summary = summary  # type: ignore[attr-defined]
+    return failed
+
+
+def _finish(run: RunDir, exp: Experiment, finish: Finish) -> None:
+    """The end-of-run hook (pictures); Ctrl-C there stops it (exit 130), the run stays done."""
+    try:
+        finish(run, exp)
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError):
+            run.log("pictures: interrupted")
+        raise Interrupted(f"interrupted while drawing the pictures; the run itself is complete "
+                          f"in {run.path} (draw them with `nnlab plot {run.path}`)") from None
+
+
+def _diverged(st: TrainState, run: RunDir) -> str:
+    """Why the loss became NaN/inf: at initialization it is the data or the initial weights
+    (a learning rate has not acted yet); later, most often the learning rate."""
+    kept = f"the last good checkpoint is kept in {run.checkpoint_path('last')}"
+    if st.epoch == 0:
+        return ("the loss is NaN/inf already at initialization, before any update: the data or "
+                "the initial weights are too large (scale the inputs and targets, or use a "
+                f"smaller model.weight_init); {kept}")
+    return (f"loss became NaN/inf at epoch {st.epoch}; {kept}. Lower optimizer.lr or check "
+            "the data")
 
 
 def _log_start(run: RunDir, exp: Experiment, st: TrainState, resumed: bool) -> None:
@@ -265,6 +330,5 @@ def load_run(run: str | Path, checkpoint: str = "best",
     """Rebuild a finished run's experiment with the weights of ``checkpoint`` (best or last)."""
     rd = RunDir.open(run)
     exp = build(rd.file(RunDir.CONFIG), overrides=overrides)
-    path = rd.checkpoint_path(checkpoint)
-    exp.network.load_arrays(rd.load_checkpoint(checkpoint), str(path))
+    rd.load_weights(exp.network, checkpoint)  # the architecture it was trained with, checked
     return exp

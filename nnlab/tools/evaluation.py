@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core.metrics import l2_penalty, score
 from ..errors import DataError, NnlabError
-from ..files import atomic_write, write_json
+from ..files import atomic_write, npy_from_bytes, write_json
 from ..runs.experiment import Experiment
 from ..runs.rundir import CHECKPOINTS, RunDir
 from ..runs.training import load_run
@@ -170,10 +170,7 @@ def parse_inputs(data: bytes, source: str = "input") -> np.ndarray:
     """Rows of numbers from ``.npy`` bytes (no pickles) or CSV text (comma or whitespace
     separated; a first line that is not numeric is a header and skipped; ``#`` comments)."""
     if data.startswith(NPY_MAGIC):
-        try:
-            x = np.load(io.BytesIO(data), allow_pickle=False)
-        except (ValueError, OSError, EOFError) as err:
-            raise DataError(f"{source}: not a readable .npy file ({err})") from None
+        x = npy_from_bytes(data, source)  # the header's size checked, pickles refused
         if x.dtype.kind not in "biuf":
             raise DataError(f"{source}: .npy holds {x.dtype} values; expected numbers")
         if x.ndim == 1:
