@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..runs.format import number
+from ..runs.format import number, status_text
 from ..version import __version__
 from .boundary import Group, debugging, explain, print_error, set_debug
 from .manners import CONTEXT
@@ -117,14 +117,6 @@ def show(renderable: Any, console: Console | None = None) -> None:
     with wide.capture() as text:
         wide.print(renderable)
     console.file.write("".join(line.rstrip() + "\n" for line in text.get().splitlines()))
-
-
-def status_text(summary: dict[str, Any]) -> str:
-    """``completed``, ``completed (early stopping at epoch 57)``, ``failed (diverged)``, …"""
-    status, reason = summary.get("status"), summary.get("stop_reason")
-    if reason == "early_stopping":
-        return f"{status} (early stopping at epoch {summary.get('epochs_run')})"
-    return str(status) if reason in (None, status) else f"{status} ({reason})"
 
 
 def summary_table(summary: dict[str, Any]) -> Table:

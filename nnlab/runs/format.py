@@ -33,3 +33,11 @@ def epoch_line(record: Mapping[str, Any], epochs: int) -> str:
     lr = f" lr={number(record['lr'])}" if record.get("lr") is not None else ""
     when = "initial" if record["epoch"] == 0 else duration(float(record.get("time") or 0))
     return f"epoch {record['epoch']:>{len(str(epochs))}}/{epochs} {when:>7} {parts}{lr}"
+
+
+def status_text(summary: dict[str, Any]) -> str:
+    """``completed``, ``completed (early stopping at epoch 57)``, ``failed (diverged)``, …"""
+    status, reason = summary.get("status"), summary.get("stop_reason")
+    if reason == "early_stopping":
+        return f"{status} (early stopping at epoch {summary.get('epochs_run')})"
+    return str(status) if reason in (None, status) else f"{status} ({reason})"

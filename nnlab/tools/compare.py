@@ -176,6 +176,15 @@ def get_path(data: Mapping[str, Any], path: str) -> Any:
     return node
 
 
+def _has_path(data: Mapping[str, Any], path: str) -> bool:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
 def _number(value: Any) -> float | int | None:
     """A finite scalar metric, else None (lists such as per-layer values are not columns)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -317,8 +326,10 @@ def show_run(path: str | Path) -> dict[str, Any]:
     rd = RunDir.open(path)
     run = read_run(path)
     defaults = resolve(Config()).to_dict()
+    # fields this run's data set does not read are absent from its config: not a change
     changed = [{"key": k, "default": a, "value": b} for k, (a, b) in
-               diff(defaults, run.config).items() if not k.startswith("run.")]
+               diff(defaults, run.config).items()
+               if not k.startswith("run.") and _has_path(run.config, k)]
     overrides = run.summary.get("overrides")
     if overrides is None:
         overrides = rd.overrides()

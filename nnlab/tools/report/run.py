@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ...runs.format import status_text
 from ...runs.rundir import RunDir
 from .. import compare
 from .. import mistakes as examples
@@ -71,7 +72,7 @@ def _summary(s: Mapping[str, Any]) -> str:
     items = [("network", s.get("network")), ("parameters", s.get("n_params")),
              ("data", f"{d.get('name')} ({d.get('task')}): {d.get('train')} train, "
                       f"{d.get('val')} validation, {d.get('test')} test"),
-             ("status", f"{s.get('status')} ({s.get('stop_reason')})"),
+             ("status", status_text(s)),
              ("epochs", f"{s.get('epochs_run')}/{s.get('epochs')}"),
              ("best epoch", s.get("best_epoch")), ("monitor", s.get("monitor")),
              ("seed", s.get("seed")), ("wall time", f"{s.get('wall_time')} s"),
