@@ -14,16 +14,26 @@ from .losses import Loss
 from .network import Network
 
 
-def dead_fraction(layer: Any) -> float | None:
-    """Fraction of the layer's units with f'(z) = 0 on every sample of its last forward pass.
+def slopes(layer: Any) -> np.ndarray:
+    """f'(z) of every sample and unit of the layer's last forward pass (elementwise f)."""
+    return layer.activation.backward(layer.z, layer.a, np.ones_like(layer.z))
+
+
+def dead_units(layer: Any) -> np.ndarray | None:
+    """Per unit: f'(z) = 0 on every sample of the last forward pass (None for softmax).
 
     Such a unit passes no gradient, so it cannot learn: a ReLU whose z ≤ 0 everywhere, or a
-    sigmoid saturated to exactly 0/1 in float32. Leaky ReLU units never die. None for softmax.
+    sigmoid saturated to exactly 0/1 in float32. Leaky ReLU units never die.
     """
     if layer.activation.name == "softmax":
         return None
-    slope = layer.activation.backward(layer.z, layer.a, np.ones_like(layer.z))
-    return float(np.mean(np.all(slope == 0, axis=0)))
+    return np.all(slopes(layer) == 0, axis=0)
+
+
+def dead_fraction(layer: Any) -> float | None:
+    """Fraction of the layer's units that are dead (`dead_units`); None for softmax."""
+    dead = dead_units(layer)
+    return None if dead is None else float(np.mean(dead))
 
 
 def l2_penalty(network: Network, l2: float, n_train: int) -> float:

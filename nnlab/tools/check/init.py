@@ -8,6 +8,7 @@ import copy
 import numpy as np
 
 from ...core.batchnorm import batch_statistics
+from ...core.metrics import dead_units, slopes
 from ...core.output_bias import output_bias
 from .report import Check
 from .setup import Setup
@@ -76,10 +77,13 @@ def layer_units(layer) -> tuple[np.ndarray, int]:
     """Per unit of a layer after a forward pass: dead (f' = 0 on every sample), saturated
     (f' < 1% of f'(0) on ≥ 90% of the samples but not dead); and how many distinct units the
     layer has (columns of W with their bias, or γ and β of a batch normalization)."""
-    z, a, act = layer.z, layer.a, layer.activation
-    slope = np.abs(act.backward(z, a, np.ones_like(z)))
-    dead = np.all(slope == 0, axis=0)
-    weak = np.mean(slope < SATURATED * _slope_reference(act), axis=0) >= SATURATED_SHARE
+    dead = dead_units(layer)
+    if dead is None:  # softmax: no unit-wise slope to judge
+        dead = weak = np.zeros(layer.units, dtype=bool)
+    else:
+        slope = np.abs(slopes(layer))
+        weak = (np.mean(slope < SATURATED * _slope_reference(layer.activation), axis=0)
+                >= SATURATED_SHARE)
     cols = np.vstack([layer.W, *(p[None, :] for p in layer.params()[1:])])
     distinct = len(np.unique(cols.T, axis=0))
     return np.stack([dead, weak & ~dead]), distinct
