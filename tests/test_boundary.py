@@ -36,7 +36,7 @@ def one_error_line(result) -> str:
 
 @pytest.mark.parametrize(("args", "needle"), [
     (["train", "--bogus"], "no such option: --bogus; see `nnlab train --help`"),
-    (["sweep", "--trials", "abc"], "'--trials': 'abc' is not a valid int"),
+    (["sweep", "--trials", "abc"], "'--trials': 'abc' is not a whole number"),
     (["sweep", "--jobs", "0"], "0 is not in the range x>=1"),
     (["eval"], "missing argument"),
     (["trian"], "no such command 'trian'"),

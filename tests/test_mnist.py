@@ -647,3 +647,19 @@ def test_real_info_verifies_published_hashes(real_env: Path) -> None:
     report = mnist.info("mnist")
     assert report["found"] and [f["checksum"] for f in report["files"]] == ["ok"] * 4
     assert REAL_MNIST is not None and mnist.fetch("mnist") == REAL_MNIST
+
+
+def test_a_system_or_someone_elses_data_folder_is_never_written(tiny, tmp_path, monkeypatch):
+    src, _ = tiny
+    monkeypatch.setattr(mnist.cache, "SYSTEM_PREFIXES", (tmp_path,))  # as if it were /usr
+    mnist.load(path=src, split="standard")
+    assert not (src / "decoded").exists()  # even as root, who may write anywhere
+    assert len(_cache_npys(mnist.user_cache_dir() / "mnist" / "decoded")) == 4
+    monkeypatch.setattr(mnist.cache, "SYSTEM_PREFIXES", ())
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # a folder owned by another user
+        os.chown(src, 12345, 12345)
+        try:
+            assert not mnist.cache._may_write(src)
+        finally:
+            os.chown(src, 0, 0)
+    assert mnist.cache._may_write(src)

@@ -110,9 +110,18 @@ def print_error(line: str, prefix: str = "error:") -> None:
         pass
 
 
+_CLICK_TYPES = (("is not a valid int range", "is not a whole number"),
+                ("is not a valid float range", "is not a number"),
+                ("is not a valid int", "is not a whole number"),
+                ("is not a valid float", "is not a number"))
+"""click's type names in its messages, in plain words."""
+
+
 def usage_line(e: click.ClickException) -> str:
     """click's message in nnlab's style, with where to find the help."""
     message = e.format_message().strip().rstrip(".")
+    for tag, words in _CLICK_TYPES:
+        message = message.replace(tag, words)
     message = message[:1].lower() + message[1:] if message[1:2].islower() else message
     ctx = getattr(e, "ctx", None)
     path = ctx.command_path if ctx is not None else "nnlab"

@@ -39,12 +39,14 @@ from ..core.network import PARAM, Network
 from ..errors import CheckpointError, NnlabError
 from ..files import atomic_write, load_npz, overwrite, read_text, save_npz, to_json, write_json
 from .runfiles import (
+    best_params,
     check_architecture,
     check_weights,
     clean_summary,
     metrics_csv,
     parse_metrics,
     parse_state,
+    restore_parts,
 )
 
 if TYPE_CHECKING:
@@ -384,23 +386,11 @@ class RunDir:
                                   f"after {st.epoch} epochs); {more}")
         if st.stop_reason in FINISHED:
             st.bad_epochs = 0  # extended: early stopping's patience counts from here
-        try:
-            for prefix, part in (("opt/", trainer.optimizer), ("sched/", trainer.schedule)):
-                part.load_state_dict({k[len(prefix):]: v for k, v in data.items()
-                                      if k.startswith(prefix)})
-            if st.rng_state is not None:
-                trainer.rng.bit_generator.state = st.rng_state
-        except (KeyError, TypeError, ValueError) as err:
-            raise CheckpointError(f"{path}: the optimizer, schedule or random state is damaged "
-                                  f"({err}); resume is not possible from it: start a new run"
-                                  ) from None
+        restore_parts(trainer, data, st.rng_state, path)
         st.stop_reason = None
         trainer.state = st
         starts = sorted((k for k in data if k.startswith("start/")), key=lambda k: int(k[6:]))
         trainer.epoch_start = [np.array(data[k]) for k in starts] or None
         best = self.checkpoint_path("best")
         if trainer.restore_best and trainer.patience and best.is_file():
-            bdata = load_npz(best)
-            check_weights(bdata, list(trainer.network.arrays()), PARAM, best)
-            trainer.best_params = [np.array(bdata[f"{PARAM}{k}"])
-                                   for k in trainer.network.arrays()]
+            trainer.best_params = best_params(trainer, best)

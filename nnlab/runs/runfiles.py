@@ -23,11 +23,16 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.network import PARAM
 from ..errors import CheckpointError, NnlabError
+from ..files import load_npz
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
 
 NUMERIC = ("loss", "val_loss", "accuracy", "val_accuracy", "lr", "time")
 _NUMBER = (int, float)
@@ -236,6 +241,28 @@ def _canonical(spec: Any) -> Any:
     if isinstance(spec, float) and math.isfinite(spec):
         return round(spec, 12)
     return spec
+
+
+def restore_parts(trainer: Trainer, data: Mapping[str, np.ndarray], rng_state: Any,
+                   path: Path) -> None:
+    """The optimizer's and schedule's state and the random generator's, from a checkpoint."""
+    try:
+        for prefix, part in (("opt/", trainer.optimizer), ("sched/", trainer.schedule)):
+            part.load_state_dict({k[len(prefix):]: v for k, v in data.items()
+                                  if k.startswith(prefix)})
+        if rng_state is not None:
+            trainer.rng.bit_generator.state = rng_state
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"{path}: the optimizer, schedule or random state is damaged "
+                              f"({err}); resume is not possible from it: start a new run"
+                              ) from None
+
+
+def best_params(trainer: Trainer, best: Path) -> list[np.ndarray]:
+    """The arrays of ``best.npz`` (early stopping restores them), checked."""
+    data = load_npz(best)
+    check_weights(data, list(trainer.network.arrays()), PARAM, best)
+    return [np.array(data[f"{PARAM}{k}"]) for k in trainer.network.arrays()]
 
 
 # ------------------------------------------------------------------ metrics.csv

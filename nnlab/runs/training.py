@@ -237,6 +237,9 @@ def _ended_by(err: BaseException, exp: Experiment, run: RunDir, trainer: Trainer
     a second Ctrl-C → interrupted (its last checkpoint resumes), anything else (disk full, out
     of memory, a file that vanished) → failed, as a `RunFailed` naming the cause (exit 1)."""
     st = trainer.state
+    with contextlib.suppress(TypeError):  # describe the run as its last checkpoint has it
+        st = TrainState(**(run.train_state("last") or dataclasses.asdict(st)))
+    records = [r for r in records if r["epoch"] <= st.epoch]
     if isinstance(err, KeyboardInterrupt):
         st.stop_reason, status, line = "interrupted", "interrupted", "interrupted"
     else:

@@ -51,11 +51,22 @@ def cache_files(d: Path, name: str, key: str) -> dict[str, Path]:
     return {role: d / f"{name}-{key}-{role}.npy" for role in ROLES}
 
 
+SYSTEM_PREFIXES = tuple(Path(p) for p in ("/usr", "/opt", "/var", "/srv", "/etc", "/lib",
+                                           "/snap", "/nix", "/System", "/Library"))
+"""Where system packages keep data: never written to, even as root (who could)."""
+
+
 def _may_write(d: Path) -> bool:
-    """Whether nnlab may add files to ``d``. A dir without any write bit (e.g. a shared read-only
-    data folder) is left alone even when running as root, who could write it anyway."""
+    """Whether nnlab may add files to ``d``: a folder of the user's own (owned by them, with a
+    write bit) outside the system prefixes. A shared or read-only data folder, or one a system
+    package installed, is left alone even when running as root, who could write it anyway."""
     try:
-        return bool(d.stat().st_mode & 0o222) and os.access(d, os.W_OK | os.X_OK)
+        real = d.resolve()
+        if any(real == p or p in real.parents for p in SYSTEM_PREFIXES):
+            return False
+        st = real.stat()
+        mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+        return mine and bool(st.st_mode & 0o222) and os.access(real, os.W_OK | os.X_OK)
     except OSError:
         return False
 
@@ -84,7 +95,8 @@ def _write_cache(name: str, src: Path, key: str, arrays: dict[str, np.ndarray]) 
     """Save the arrays atomically (temp file + os.replace); returns the dir, or None if no dir
     was writable (loading still works, just without the speed-up)."""
     dirs = cache_dirs(name, src)
-    system = any(d == src or d in src.parents for d in SYSTEM_DIRS.get(name, []))
+    real = src.resolve()
+    system = any(d == real or d in real.parents for d in SYSTEM_DIRS.get(name, []))
     if system or not _may_write(src):  # never add files to /usr/share or a read-only folder
         dirs = dirs[1:]
     for d in dirs:
