@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nnlab.cli import app
+from nnlab.files import load_npz, save_npz
 from nnlab.runs.rundir import HOST, RunDir
 from nnlab.tools.sweep import make_sweep, open_sweep, trial_dirs
 
@@ -159,6 +160,34 @@ def test_kill_9_of_a_sweep_leaves_no_trial_running_and_the_rerun_completes(tmp_p
     study = study_of(folder)
     assert len(finished(study)) == 2  # nothing lost, nothing run twice
     assert len(study.get_trials(states=(optuna.trial.TrialState.RUNNING,))) == 0
+
+
+def test_a_trial_that_cannot_resume_is_an_error_not_a_loop(tmp_path):
+    # an interrupted trial whose checkpoint lost a tensor (its train state still reads as
+    # resumable): its --resume exits 2; the rerun must record an error and end (it used to
+    # relaunch the trial forever)
+    args = ["sweep", "--grid", "train.epochs=150", *[a for s in SLOW_TOY for a in
+                                                     ("--set", s)],
+            "--runs-dir", tmp_path, "--name", "cut"]
+    proc = start(*args)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(tmp_path.glob("cut-*/t000-*/metrics.jsonl")):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    (folder,) = tmp_path.iterdir()
+    (run,) = trial_dirs(folder, "t000")
+    assert RunDir(run).read_summary()["status"] == "interrupted"
+    last = RunDir(run).checkpoint_path("last")
+    arrays = {k: v for k, v in load_npz(last).items() if k != "param/W1"}
+    save_npz(last, arrays)
+    assert RunDir(run).resumable()
+    rerun = subprocess.run([sys.executable, "-m", "nnlab.cli", *map(str, args)],
+                           capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 1, rerun.stderr
+    state = json.loads((folder / "sweep.json").read_text())
+    assert [t["status"] for t in state["trials"]] == ["error"]
+    assert "W1" in (folder / "t000.log").read_text()
 
 
 def test_a_second_sweep_of_the_same_folder_is_refused(tmp_path):

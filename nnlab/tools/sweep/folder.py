@@ -99,6 +99,9 @@ def _status(folder: Path, trial_id: str, ft: FrozenTrial | None) -> tuple[str, s
         status = run_status(dirs[-1])
         if status == "interrupted" and ft is not None and ft.state == TrialState.PRUNED:
             status = "pruned"
+        elif status == "interrupted" and ft is not None and ft.state == TrialState.FAIL \
+                and ft.user_attrs.get("status") == "error":
+            status = "error"  # it could not go on (its --resume was refused): see its .log
         return status, dirs[-1].name
     if ft is not None and ft.state in (TrialState.PRUNED, TrialState.COMPLETE):
         return ("pruned" if ft.state == TrialState.PRUNED else "completed"), None  # elsewhere

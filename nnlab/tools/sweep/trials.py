@@ -42,6 +42,10 @@ def trial_dirs(sweep_dir: Path, trial_id: str) -> list[Path]:
                                        d.stat().st_mtime))
 
 
+INTERRUPTED = 130
+"""The exit code of a trial stopped by Ctrl-C/SIGTERM (the sweep's interrupt, or pruning)."""
+
+
 def run_status(run_dir: Path) -> str:
     """A trial's status from its run directory: completed, failed (diverged: it would again),
     interrupted (resumable), running (its process alive) or error."""
@@ -139,11 +143,15 @@ class RunProcess:
 
     def status(self, stopping: bool) -> str:
         """How the run ended, from its summary.json (written by the trial itself)."""
-        self.trial.returncode = self.proc.returncode
+        self.trial.returncode = code = self.proc.returncode
         run = self.find_dir()
         status = run_status(run) if run is not None else "error"
         if status in ("running", "error") and stopping:
             return "interrupted" if run is not None and RunDir(run).resumable() else "error"
+        if status == "interrupted" and not stopping and code != INTERRUPTED:
+            # nobody interrupted it: it could not go on (e.g. its --resume was refused, exit 2);
+            # relaunching it would fail the same way, so it ends as an error of this run
+            return "error"
         return "error" if status == "running" else status
 
 
