@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,6 +37,13 @@ class Dataset:
     n_classes: int | None = None
     target_fn: Callable[[np.ndarray], np.ndarray] | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    train_size: int | None = field(default=None, repr=False)  # rows, after x_train was let go
+
+    @property
+    def n_train(self) -> int:
+        """The training-set size n (the n of the L2 term (λ/2n)Σw²), also after the training
+        rows were let go (`train_size`)."""
+        return len(self.x_train) if self.train_size is None else self.train_size
 
     @property
     def n_features(self) -> int:
@@ -56,6 +64,11 @@ class Dataset:
         if units == 1:
             return labels.astype(dtype)[:, None]
         return np.eye(units, dtype=dtype)[labels]
+
+    def without_training_rows(self) -> Dataset:
+        """A copy without the training samples (sizes, validation and test rows kept)."""
+        return dataclasses.replace(self, x_train=self.x_train[:0].copy(),
+                                   y_train=self.y_train[:0].copy(), train_size=self.n_train)
 
     def split(self, which: str) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of 'train', 'val' or 'test'; DataError-free callers check for None first."""
@@ -99,7 +112,9 @@ def check_learnable(d: Dataset) -> None:
     if d.task == "regression":
         arrays += [("targets", d.y_train), ("targets", d.y_val)]
     for what, a in arrays:
-        if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
+        # min and max carry any NaN or inf without an array-sized temporary (MNIST: 150 MiB)
+        if a is not None and a.dtype.kind == "f" and a.size and not (
+                np.isfinite(a.min()) and np.isfinite(a.max())):
             raise DataError(f"the {what} of '{d.name}' are not all finite in {a.dtype} (NaN, "
                             "inf, or beyond its range); scale them, or use train.dtype: float64")
     if d.task == "classification" and (d.n_classes or 0) < 2:

@@ -25,7 +25,6 @@ import numpy as np
 
 from ..config import Config
 from ..core.network import Network
-from ..data.base import Dataset
 from ..errors import (
     ConfigError,
     Interrupted,
@@ -176,8 +175,7 @@ def train(
     except BaseException as err:
         raise _ended_by(err, exp, run, trainer, records, overrides) from err
     if finish is not None:
-        del trainer  # the data arrays are now held by exp.dataset alone
-        exp.dataset = _without_arrays(exp.dataset)
+        del trainer  # the data arrays are now held by exp.dataset alone (the hook may let go)
         _finish(run, exp, finish)
     if st.stop_reason == "diverged":
         err = TrainingDiverged(_diverged(st, run))
@@ -221,14 +219,6 @@ def _fit(exp: Experiment, run: RunDir, trainer: Trainer, records: list[dict[str,
     run.write_summary(summary)
     run.log(f"{status}: {st.stop_reason} after {st.epoch} epochs")
     return st, summary
-
-
-def _without_arrays(d: Dataset) -> Dataset:
-    """``d`` without its samples (name, task, feature and output sizes kept): the finish hook
-    reads the run directory, and an MNIST run would otherwise hold its 200 MiB of images while
-    matplotlib loads (45 MiB more)."""
-    return dataclasses.replace(d, x_train=d.x_train[:0].copy(), y_train=d.y_train[:0].copy(),
-                               x_val=None, y_val=None, x_test=None, y_test=None)
 
 
 def _ended_by(err: BaseException, exp: Experiment, run: RunDir, trainer: Trainer,

@@ -92,7 +92,7 @@ def evaluate(exp: Experiment, split: str) -> dict[str, Any]:
     net, d = exp.network, exp.dataset
     classification = d.task == "classification"
     l2 = exp.config.regularization.l2
-    penalty = l2_penalty(net, l2, len(d.x_train))
+    penalty = l2_penalty(net, l2, d.n_train)
     t = d.targets(y, net.layers[-1].units, net.dtype)
     x = np.asarray(x, net.dtype)
     scored = score(net, exp.loss, x, t, classification=classification, penalty=penalty)

@@ -7,6 +7,7 @@ training with the hook — what ``nnlab train`` and ``nnlab.train`` run.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any
 
@@ -22,12 +23,16 @@ def finish_run(run: RunDir, exp: Experiment) -> None:
 
     A failure here never fails the run: it becomes a line in ``train.log``.
     """
+    if exp.dataset.n_features > 2:
+        # no picture draws training points of such data: let them go before matplotlib loads
+        # (an MNIST run would otherwise hold 150 MiB more while the report is made)
+        exp.dataset = exp.dataset.without_training_rows()
     pictures = _plots(run) if exp.config.run.plots else {}
     if exp.config.run.report:
         try:
             from .report import write_report  # lazy: matplotlib only when a report is made
 
-            path = write_report([run.path], pictures=pictures)
+            path = write_report([run.path], pictures=pictures, experiment=_best(run, exp))
             run.log(f"report: {path}")
         except Exception as e:  # any report problem is only logged, never fatal
             run.log(f"report: not written ({type(e).__name__}: {e})")
@@ -38,6 +43,17 @@ def finish_run(run: RunDir, exp: Experiment) -> None:
             run.log(f"tensorboard: {export_run(run.path)}")
         except Exception as e:  # a missing extra or a write problem is only logged
             run.log(f"tensorboard: not written ({type(e).__name__}: {e})")
+
+
+def _best(run: RunDir, exp: Experiment) -> Experiment | None:
+    """The experiment (its validation and test data still loaded) with the weights of the
+    checkpoint a report shows (best, else last), on a copy of the network; None without one."""
+    kind = run.newest_checkpoint()
+    if kind is None:
+        return None
+    network = exp.network.astype(exp.network.dtype)
+    network.load_arrays(run.load_checkpoint(kind), str(run.checkpoint_path(kind)))
+    return dataclasses.replace(exp, network=network)
 
 
 def _plots(run: RunDir) -> dict[str, bytes]:

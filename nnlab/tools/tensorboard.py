@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NnlabError
-from ..runs.rundir import RunDir, flatten
+from ..runs.rundir import RunDir
+from ..runs.runfiles import flatten
 
 SCALARS = ("loss", "val_loss", "accuracy", "val_accuracy", "lr")
 PER_LAYER = ("grad_norm_w", "grad_norm_b", "dead_fraction")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from ...errors import NnlabError
 from ...files import atomic_write
@@ -36,9 +37,10 @@ def default_path(targets: Sequence[str | Path]) -> Path:
 
 
 def report_html(targets: Sequence[str | Path], pictures: Mapping[str, bytes] | None = None,
-                out: Path | None = None) -> str:
+                out: Path | None = None, experiment: Any = None) -> str:
     """The HTML for one run, one sweep folder or several runs (``out``: where it will be
-    written, for the relative links to the runs' own reports)."""
+    written, for the relative links to the runs' own reports; ``experiment``: one run's
+    experiment with its best weights, when the caller holds it, instead of rebuilding it)."""
     paths = [Path(t) for t in targets]
     out = out if out is not None else default_path(paths)
     if len(paths) == 1 and not RunDir.is_run(paths[0]) and is_sweep_dir(paths[0]):
@@ -48,20 +50,21 @@ def report_html(targets: Sequence[str | Path], pictures: Mapping[str, bytes] | N
     if len(paths) == 1:
         from .run import run_page
 
-        return run_page(paths[0], pictures)
+        return run_page(paths[0], pictures, experiment)
     from .several import several_page
 
     return several_page(paths, out.parent)
 
 
 def write_report(targets: Sequence[str | Path], out: str | Path | None = None,
-                 pictures: Mapping[str, bytes] | None = None) -> Path:
+                 pictures: Mapping[str, bytes] | None = None, experiment: Any = None) -> Path:
     """Write the report of ``targets`` to ``out`` (default: `default_path`) atomically; returns
-    the path. ``pictures`` (kind → PNG bytes) already drawn for a run are reused."""
+    the path. ``pictures`` (kind → PNG bytes) already drawn for a run and its ``experiment``
+    (best weights) are reused."""
     path = Path(out) if out is not None else default_path(targets)
     if path.suffix.lower() not in (".html", ".htm"):
         raise NnlabError(f"--out {path}: the report is one HTML file; give a name ending in .html")
-    atomic_write(path, report_html(targets, pictures, path))
+    atomic_write(path, report_html(targets, pictures, path, experiment))
     return path
 
 

@@ -32,13 +32,14 @@ EXPLAIN = {
 }
 
 
-def run_page(run: str | Path, pictures: Mapping[str, bytes] | None = None) -> str:
-    """The HTML of the report of ``run``; ``pictures`` (kind → PNG bytes) already drawn are
-    reused instead of drawn again."""
+def run_page(run: str | Path, pictures: Mapping[str, bytes] | None = None,
+             experiment: Any = None) -> str:
+    """The HTML of the report of ``run``; ``pictures`` (kind → PNG bytes) already drawn and
+    the run's ``experiment`` with its best weights are reused instead of made again."""
     rd = RunDir.open(run)
     summary = rd.summary_or_empty()
     records = rd.read_metrics()
-    exp = _experiment(rd.path)
+    exp = experiment if experiment is not None else _experiment(rd.path)
     page = Page(f"nnlab run {rd.name}", " · ".join(str(s) for s in (
         summary.get("network"), (summary.get("data") or {}).get("name"),
         summary.get("status")) if s))
