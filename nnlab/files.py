@@ -191,6 +191,9 @@ def _member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
         return _read_npy(f, info.file_size, f"array '{info.filename[:-4]}'")
 
 
+NPY_MAGIC = b"\x93NUMPY"  # the first bytes of every .npy file
+
+
 def npy_from_bytes(data: bytes, source: str) -> np.ndarray:
     """The array of ``.npy`` bytes (a file, standard input), checked as `load_npz` checks each
     member; any problem is an `NnlabError` naming ``source``."""

@@ -235,9 +235,10 @@ def test_predict_errors(runs, tmp_path):
     one_line_error(invoke("predict", moons, "--input", "-", input="a,b\n1,2\n3,x\n"),
                    "standard input:3", "'x' is not a number")
     one_line_error(invoke("predict", moons, "--input", "-", input="1,2\n3\n"),
-                   "standard input:2", "1 values")
-    one_line_error(invoke("predict", moons, "--input", "-", input="x1,x2\n"), "no input rows")
-    one_line_error(invoke("predict", moons, "--input", "-", input="1,nan\n"), "NaN")
+                   "standard input:2", "1 columns, expected 2")
+    one_line_error(invoke("predict", moons, "--input", "-", input="x1,x2\n"), "only a header line")
+    one_line_error(invoke("predict", moons, "--input", "-", input="1,nan\n"),
+                   "column '1': nan is not a finite number")
     one_line_error(invoke("predict", moons, "--x", "1", "2"), "--x is for networks with one")
     one_line_error(invoke("predict", sine, "--x", "1", "abc"), "'abc' is not a number")
     one_line_error(invoke("predict", sine), "no inputs")

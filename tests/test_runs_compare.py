@@ -103,6 +103,24 @@ def test_list_table_and_note_on_stderr(runs):
     assert "junk" in result.stderr and "table.csv" not in result.stderr
 
 
+def test_damaged_summary_is_named_in_list_and_show(runs, tmp_path):
+    _, made = runs
+    broken, wrong = tmp_path / "broken", tmp_path / "wrong"
+    shutil.copytree(made["0.01"], broken)
+    shutil.copytree(made["0.05"], wrong)
+    (broken / "summary.json").write_text('{"status": "completed", "final": ')  # cut off
+    (wrong / "summary.json").write_text('{"status": 5, "epochs_run": "x"}')
+    result = invoke("runs", "list", broken, wrong)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("unknown") == 2
+    notes = result.stderr.splitlines()
+    assert any(str(broken / "summary.json") in n and "not JSON" in n for n in notes), notes
+    assert any(str(wrong / "summary.json") in n and "status, epochs_run of the wrong type" in n
+               for n in notes), notes
+    shown = invoke("runs", "show", broken)
+    assert shown.exit_code == 0 and "not JSON" in shown.stdout and "delete it" in shown.stdout
+
+
 def test_list_without_runs_yet(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("runs", "list")

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from nnlab.cli import app
 from nnlab.files import load_npz, save_npz
 from nnlab.runs.rundir import HOST, RunDir
+from nnlab.tools.report import report_html
 from nnlab.tools.sweep import make_sweep, open_sweep, trial_dirs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +78,10 @@ def test_two_workers_share_one_journal_study(tmp_path):
     assert pictures == ["history.png", "parallel.png", "slice_data.noise.png",
                         "slice_optimizer.lr.png"]
     assert all((folder / "plots" / p).read_bytes()[:4] == b"\x89PNG" for p in pictures)
+    page = (folder / "report.html").read_text()  # the sweep's page, as `nnlab report` makes it
+    assert all(d.name in page for d in folder.iterdir() if d.name.startswith("t0"))
+    assert page.count("data:image/png;base64,") >= len(pictures)
+    assert page == report_html([folder])
 
 
 def test_two_sweeps_started_at_the_same_instant_run_each_trial_once(tmp_path):

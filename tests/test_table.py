@@ -115,6 +115,30 @@ def test_train_then_predict_the_same_format_with_the_fitted_scaling(tmp_path):
     assert recorded["task"] == "classification" and recorded["target"] == "label"
 
 
+def test_predict_names_text_labels_next_to_the_class_index(tmp_path):
+    rows = list(csv.reader(points(tmp_path).read_text().splitlines()))
+    named = tmp_path / "named.csv"  # text labels (sorted: "big, round" = 0), one with a comma
+    with open(named, "w", newline="") as f:
+        csv.writer(f).writerows([rows[0], *([a, b, "big, round" if c == "1" else "small"]
+                                            for a, b, c in rows[1:])])
+    run = nnlab.train(None, overrides=["data.name=csv", f"data.path={named}",
+                                       "data.scale=standard", "model.hidden=[8]",
+                                       "train.epochs=40", "run.plots=false", "run.report=false"],
+                      runs_dir=tmp_path / "runs").run_dir
+    new = tmp_path / "new.csv"
+    new.write_text("size,shift\n90,0.5\n10,-0.5\n")
+    out = runner.invoke(app, ["predict", str(run), "--input", str(new)])
+    assert out.exit_code == 0, out.output
+    table = list(csv.reader(out.stdout.splitlines()))
+    assert table[0] == ["class", "label", "p0", "p1"]
+    assert [r[:2] for r in table[1:]] == [["0", "big, round"], ["1", "small"]]
+    for name in ("p.csv", "p.npy"):
+        saved = runner.invoke(app, ["predict", str(run), "-i", str(new), "-o", tmp_path / name])
+        assert saved.exit_code == 0, saved.output
+    assert (tmp_path / "p.csv").read_text() == out.stdout
+    assert np.load(tmp_path / "p.npy").shape == (2, 3)  # numbers only: class, p0, p1
+
+
 @pytest.mark.parametrize("text, message", [
     ("", r"empty\.csv: empty; expected rows of numbers"),
     ("a,b,c\n", r"empty\.csv: only a header line"),

@@ -130,6 +130,7 @@ def predict(
     """
     from ..tools.evaluation import (
         check_inputs,
+        class_labels,
         open_run,
         parse_inputs,
         parse_x,
@@ -160,7 +161,8 @@ def predict(
             rows, source = read_inputs(input_), str(input_)
         rows = table_inputs(run, input_, rows)  # your own table: its columns and scaling
         columns, table = predictions(exp, check_inputs(exp, rows, source))
+        labels = class_labels(run) if columns[0] == "class" else None
         if output is not None:
-            write_predictions(output, columns, table, exp.network.dtype)
+            write_predictions(output, columns, table, exp.network.dtype, labels)
             return
-    sys.stdout.write(to_csv(columns, table, exp.network.dtype))
+    sys.stdout.write(to_csv(columns, table, exp.network.dtype, labels))

@@ -105,6 +105,7 @@ def runs_list(
     with user_errors():
         runs, skipped = collect(paths or [default])
         rows = list_rows(runs)
+        problems = [r.problem for r in runs if r.problem]
         if sort and rows:
             column, descending = sort_column(sort, list(rows[0]))
             rows = sort_rows(rows, column, descending != reverse)
@@ -122,6 +123,8 @@ def runs_list(
               "best": None if r["best"] is None else f"{r['monitor']}={number(r['best'])}"}
              for r in rows]
     show(_rows_table(["run", "date", "data", "model", "status", "epochs", "best"], shown))
+    for problem in problems:
+        err.print(f"note: {problem}", soft_wrap=True, markup=False)
 
 
 @runs_app.command("compare")
@@ -178,6 +181,8 @@ def runs_show(
         head.add_column()
         head.add_row("run", Text(info["run"]))
         head.add_row("status", Text(f"{info['status']} (no complete summary)"))
+    if info["summary_problem"]:
+        head.add_row("summary", Text(info["summary_problem"]))
     head.add_row("started", f"{info['started'][:19].replace('T', ' ')} UTC")
     head.add_row("overrides", Text(" ".join(f"--set {o}" for o in info["overrides"]) or "none"))
     show(head)

@@ -94,11 +94,16 @@ def sweep(
             with _Progress(run, talk) as progress:
                 interrupted = Worker(run, jobs, timeout, primary=not worker,
                                      on_event=progress.event).run()
-        if not worker:
+        page = None
+        if not worker:  # the sweep's pictures and its page: ranking, curves, pictures
+            from ..tools.report import write_report
             from ..tools.sweep.pictures import draw_all
 
             draw_all(run)
+            page = write_report([run.path])
     _report(run, as_json)
+    if page is not None and not as_json and not quiet:
+        out.print(f"report {page}  (open it in a browser)", soft_wrap=True, markup=False)
     _exit(run, interrupted, worker)
 
 

@@ -20,7 +20,8 @@ Spec = str | dict[str, Any]
 
 class _Section(BaseModel):
     # a field's docstring is its description: in the JSON Schema and `nnlab config defaults`
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    # strict: `plots: 1` or `epochs: "10"` is a wrong type, not quietly a bool or an int
+    model_config = ConfigDict(extra="forbid", strict=True, use_attribute_docstrings=True)
 
 
 class DataConfig(_Section):
@@ -32,7 +33,7 @@ class DataConfig(_Section):
     """number of samples (null = the data set's default)"""
     noise: float = Field(0.05, ge=0)
     """std of Gaussian noise on y (1-D functions) or on the points (2-D sets)"""
-    domain: tuple[float, float] | None = None
+    domain: tuple[float, float] | None = Field(None, strict=False)  # YAML gives a list
     """[lo, hi] of x for 1-D functions (null = [-3, 3]; nielsen: [0, 1])"""
     expr: str | None = None
     """the function of x for name: expr, e.g. 'sin(3*x) + 0.5*x**2'"""

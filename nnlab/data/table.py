@@ -2,12 +2,12 @@
 
     data: {name: csv, path: houses.csv, target: price, scale: standard}
 
-CSV: comma, semicolon, tab or whitespace separated (the first line decides); a first line that
-is not all numbers is the header (``header: auto``; or say ``true``/``false``); ``#`` starts a
-comment. ``target`` names the column to predict (a header name or a 0-based index; default the
-last column), ``features`` the input columns (default: all the others). ``.npy``: a 2-D number
-array, columns by index. ``.npz``: the arrays named by ``features`` (default ``x``) and
-``target`` (default ``y``).
+CSV: comma, semicolon, tab or whitespace separated (the first line decides; a line without that
+delimiter is split at whitespace); a first line that is not all numbers is the header
+(``header: auto``; or say ``true``/``false``); ``#`` starts a comment. ``target`` names the
+column to predict (a header name or a 0-based index; default the last column), ``features``
+the input columns (default: all the others). ``.npy``: a 2-D number array, columns by index.
+``.npz``: the arrays named by ``features`` (default ``x``) and ``target`` (default ``y``).
 
 The task is ``regression`` or ``classification`` as stated, or inferred: a target of text
 labels, or of integers with at most `MAX_INFERRED_CLASSES` distinct values, is classification
@@ -22,14 +22,14 @@ from __future__ import annotations
 import csv
 import io
 import math
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import DataError, closest
+from ..errors import DataError, NnlabError, closest
+from ..files import NPY_MAGIC, load_npz, npy_from_bytes
 from .base import Dataset, DataSpec, split_off
 
 MAX_INFERRED_CLASSES = 50
@@ -72,40 +72,55 @@ def read(d: DataSpec, *, with_target: bool = True) -> Table:
 
 def read_csv(path: Path, header: bool | str = "auto"
              ) -> tuple[list[str] | None, list[list[str]], list[int]]:
-    """(column names or None without a header, rows of cells, their line numbers) of a CSV
-    file; ragged rows and empty files are refused."""
-    rows = _rows(path)
-    first = rows[0][1]
-    has_header = not all(_is_number(c) for c in first) if header == "auto" else bool(header)
-    width = len(first)
-    body = rows[1:] if has_header else rows
-    if not body:
-        raise DataError(f"{path}: only a header line; expected rows of numbers below it")
-    for i, cells in body:
-        if len(cells) != width:
-            raise DataError(f"{path}:{i}: {len(cells)} columns, expected {width} as "
-                            f"{'in the header' if has_header else 'on the first line'}")
-    names = [c.strip() or str(j) for j, c in enumerate(first)] if has_header else None
-    return names, [cells for _, cells in body], [i for i, _ in body]
-
-
-def _rows(path: Path) -> list[tuple[int, list[str]]]:
-    """(line number, cells) of every line that is not blank or a comment."""
+    """`parse_csv` of a UTF-8 file."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: not UTF-8 text (byte {err.start}); save it as UTF-8 CSV"
                         ) from None
+    return parse_csv(text, str(path), header)
+
+
+def parse_csv(text: str, source: str, header: bool | str = "auto"
+              ) -> tuple[list[str] | None, list[list[str]], list[int]]:
+    """(column names or None without a header, rows of cells, their line numbers) of CSV
+    text; blank lines and ``#`` comments skipped, ragged rows and empty tables refused."""
+    rows = _rows(text, source)
+    first = rows[0][1]
+    has_header = not all(_is_number(c) for c in first) if header == "auto" else bool(header)
+    width = len(first)
+    body = rows[1:] if has_header else rows
+    if not body:
+        raise DataError(f"{source}: only a header line; expected rows of numbers below it")
+    for i, cells in body:
+        if len(cells) != width:
+            raise DataError(f"{source}:{i}: {len(cells)} columns, expected {width} as "
+                            f"{'in the header' if has_header else 'on the first line'}")
+    names = [c.strip() or str(j) for j, c in enumerate(first)] if has_header else None
+    return names, [cells for _, cells in body], [i for i, _ in body]
+
+
+def numbers(text: str, source: str) -> tuple[list[str] | None, np.ndarray]:
+    """(header names or None, every column as finite float64 numbers) of CSV text — the
+    rows `nnlab predict` takes; errors name the line and column."""
+    names, rows, lines = parse_csv(text, source)
+    columns = names or [str(j) for j in range(len(rows[0]))]
+    return names, select(source, columns, rows, _ALL, False, lines).x
+
+
+def _rows(text: str, source: str) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of every line that is not blank or a comment."""
     lines = [(i, line.split("#", 1)[0].strip()) for i, line in enumerate(text.splitlines(), 1)]
     lines = [(i, line) for i, line in lines if line]
     if not lines:
-        raise DataError(f"{path}: empty; expected rows of numbers (a header line first is fine)")
+        raise DataError(f"{source}: empty; expected rows of numbers (a header line first is "
+                        "fine)")
     delim = next((c for c in ",;\t" if c in lines[0][1]), None)
     return [(i, _split(line, delim)) for i, line in lines]
 
 
 def _split(line: str, delim: str | None) -> list[str]:
-    if delim is None:
+    if delim is None or delim not in line:  # a line without the file's delimiter: by spaces
         return line.split()
     return [c.strip() for c in next(csv.reader(io.StringIO(line), delimiter=delim))]
 
@@ -163,17 +178,24 @@ def select(source: str, names: list[str], rows: list[list[Any]], d: DataSpec,
 
 
 def _npy(data: bytes, source: str) -> np.ndarray:
-    if not data.startswith(b"\x93NUMPY"):
+    if not data.startswith(NPY_MAGIC):
         raise DataError(f"{source}: not a .npy file (made by numpy.save); a text table is "
                         "data.name: csv")
-    try:
-        x = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as err:
-        raise DataError(f"{source}: not a readable .npy file ({err})") from None
+    x = npy_from_bytes(data, source)  # the header's size checked, pickles refused
     if x.dtype.kind not in "biuf" or x.ndim != 2:
         raise DataError(f"{source}: expected a 2-D array of numbers (rows, columns), got "
                         f"{x.dtype} {x.shape}")
     return x
+
+
+class _Every:
+    """A column spec for `select`: every column an input, no target."""
+
+    features = None
+    target = None
+
+
+_ALL: Any = _Every()
 
 
 def _npz(path: Path, d: DataSpec, with_target: bool) -> Table:
@@ -183,11 +205,10 @@ def _npz(path: Path, d: DataSpec, with_target: bool) -> Table:
         if f.read(2) != b"PK":
             raise DataError(f"{path}: not a .npz archive (made by numpy.savez); a text table "
                             "is data.name: csv")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise DataError(f"{path}: not a readable .npz file ({err})") from None
+    try:  # each member's header checked before anything is allocated, pickles refused
+        arrays = load_npz(path, "data file")
+    except NnlabError as err:
+        raise DataError(str(err)) from None
     for name in (x_name, y_name) if with_target else (x_name,):
         if name not in arrays:
             raise DataError(f"{path}: no array '{name}'{closest(name, list(arrays))}; arrays: "

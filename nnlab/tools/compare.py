@@ -42,6 +42,7 @@ class RunInfo:
     path: Path
     name: str
     summary: dict[str, Any]
+    problem: str | None = None  # why summary.json was (partly) unreadable, naming the file
     _config: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
@@ -72,7 +73,9 @@ def is_sweep_dir(path: str | Path) -> bool:
 
 def read_run(path: str | Path, name: str | None = None) -> RunInfo:
     path = Path(path)
-    return RunInfo(path, name or path.name, RunDir(path).summary_or_empty())
+    rd = RunDir(path)
+    summary = rd.summary_or_empty()
+    return RunInfo(path, name or path.name, summary, rd.summary_problem)
 
 
 def collect(paths: Iterable[str | Path]) -> tuple[list[RunInfo], list[Path]]:
@@ -337,8 +340,8 @@ def show_run(path: str | Path) -> dict[str, Any]:
     curves = {k: [r.get(k) for r in records] for k in ("loss", "val_loss")
               if any(r.get(k) is not None for r in records)}
     return {"run": str(path), "status": run.status, "started": run.started.isoformat(),
-            "summary": run.summary, "overrides": overrides, "config_diff": changed,
-            "curves": curves}
+            "summary": run.summary, "summary_problem": run.problem, "overrides": overrides,
+            "config_diff": changed, "curves": curves}
 
 
 def sparkline(values: Sequence[float | None], width: int = 60) -> tuple[str, bool]:

@@ -16,10 +16,10 @@ over samples), MAE = mean |r|, max error = max |r|.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,12 @@ import numpy as np
 
 from ..core.metrics import l2_penalty, score
 from ..errors import DataError, NnlabError
-from ..files import atomic_write, npy_from_bytes, write_json
+from ..files import NPY_MAGIC, atomic_write, npy_from_bytes, write_json
 from ..runs.experiment import Experiment
 from ..runs.rundir import CHECKPOINTS, RunDir
 from ..runs.training import load_run
 
 SPLITS = ("train", "val", "test")
-NPY_MAGIC = b"\x93NUMPY"
 
 
 # --------------------------------------------------------------------------- loading
@@ -167,8 +166,11 @@ def evaluate_run(run: str | Path, checkpoint: str = "best", split: str | None = 
 # --------------------------------------------------------------------------- predictions
 
 def parse_inputs(data: bytes, source: str = "input") -> np.ndarray:
-    """Rows of numbers from ``.npy`` bytes (no pickles) or CSV text (comma or whitespace
-    separated; a first line that is not numeric is a header and skipped; ``#`` comments)."""
+    """Rows of numbers from ``.npy`` bytes (no pickles) or CSV text, read as `data.table`
+    reads a training table (comma, semicolon, tab or whitespace separated; a first line that
+    is not numeric is a header; ``#`` comments)."""
+    from ..data import table
+
     if data.startswith(NPY_MAGIC):
         x = npy_from_bytes(data, source)  # the header's size checked, pickles refused
         if x.dtype.kind not in "biuf":
@@ -180,40 +182,10 @@ def parse_inputs(data: bytes, source: str = "input") -> np.ndarray:
                             "(n, inputs) or a 1-D array of single inputs")
         return _finite(x.astype(np.float64), source)
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(f"{source}: neither a .npy file nor UTF-8 CSV text") from None
-    rows: list[list[float]] = []
-    first = True
-    for lineno, line in enumerate(text.splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        fields = [f for f in re.split(r"\s*,\s*|\s+", line)]
-        try:
-            values = [float(f) for f in fields]
-        except ValueError:
-            if first:  # a header line
-                first = False
-                continue
-            bad = next(f for f in fields if not _is_float(f))
-            raise DataError(f"{source}:{lineno}: {bad!r} is not a number") from None
-        first = False
-        if rows and len(values) != len(rows[0]):
-            raise DataError(f"{source}:{lineno}: {len(values)} values, but the first row has "
-                            f"{len(rows[0])}")
-        rows.append(values)
-    if not rows:
-        raise DataError(f"{source}: no input rows")
-    return _finite(np.array(rows, dtype=np.float64), source)
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return table.numbers(text, source)[1]
 
 
 def _finite(x: np.ndarray, source: str) -> np.ndarray:
@@ -308,13 +280,13 @@ def parse_x(exp: Experiment, tokens: Sequence[str]) -> np.ndarray:
 
 
 def write_predictions(path: str | Path, columns: Sequence[str], table: np.ndarray,
-                      dtype: Any = np.float32) -> None:
-    """Save `predictions` atomically: ``.csv`` as `to_csv` prints it, ``.npy`` as a float64
-    array with the same columns."""
+                      dtype: Any = np.float32, labels: Sequence[str] | None = None) -> None:
+    """Save `predictions` atomically: ``.csv`` as `to_csv` prints it (with the ``label``
+    column), ``.npy`` as a float64 array with the same numeric columns."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        data: str | bytes = to_csv(columns, table, dtype)
+        data: str | bytes = to_csv(columns, table, dtype, labels)
     elif suffix == ".npy":
         buf = io.BytesIO()
         np.save(buf, np.asarray(table, dtype=np.float64), allow_pickle=False)
@@ -327,14 +299,30 @@ def write_predictions(path: str | Path, columns: Sequence[str], table: np.ndarra
         raise DataError(f"{path}: cannot write ({err.strerror or err})") from None
 
 
-def to_csv(columns: Sequence[str], table: np.ndarray, dtype: Any = np.float32) -> str:
-    """A header line and one line per row; ``class`` as an integer, values in the shortest form
-    that reads back to the same ``dtype`` number."""
-    lines = [",".join(columns)]
+def class_labels(run: str | Path) -> list[str] | None:
+    """The text labels of a run trained on your own table (index k → ``labels[k]``), else None."""
+    prep = RunDir(run).read_preprocessing() or {}
+    names = prep.get("classes")
+    return [str(n) for n in names] if isinstance(names, list) and names else None
+
+
+def to_csv(columns: Sequence[str], table: np.ndarray, dtype: Any = np.float32,
+           labels: Sequence[str] | None = None) -> str:
+    """A header line and one line per row; ``class`` as an integer (followed by its text
+    ``label`` when the training table had text labels), values in the shortest form that reads
+    back to the same ``dtype`` number."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")  # quotes a label holding a comma
+    writer.writerow(_with_label(list(columns), "label", labels))
     for row in table:
-        lines.append(",".join(str(int(v)) if c == "class" else _num(v, dtype)
-                              for c, v in zip(columns, row)))
-    return "\n".join(lines) + "\n"
+        cells = [str(int(v)) if c == "class" else _num(v, dtype) for c, v in zip(columns, row)]
+        name = labels[int(row[0])] if labels and 0 <= int(row[0]) < len(labels) else ""
+        writer.writerow(_with_label(cells, name, labels))
+    return out.getvalue()
+
+
+def _with_label(cells: list[str], label: str, labels: Sequence[str] | None) -> list[str]:
+    return [cells[0], label, *cells[1:]] if labels else cells
 
 
 def _num(v: float, dtype: Any) -> str:
@@ -346,4 +334,4 @@ def _num(v: float, dtype: Any) -> str:
 __all__ = ["SPLITS", "CHECKPOINTS", "open_run", "evaluate", "evaluate_run", "split_arrays",
            "default_split", "classification_metrics", "regression_metrics", "parse_inputs",
            "read_inputs", "check_inputs", "parse_x", "predictions", "predict_run",
-           "write_predictions", "to_csv"]
+           "write_predictions", "to_csv", "class_labels"]
