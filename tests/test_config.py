@@ -60,6 +60,24 @@ def test_wrong_type_names_key_line_and_value(tmp_path):
     assert ":3:" in msg and "train.epochs" in msg and "'many'" in msg
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("run:\n  plots: 1\n", "run.plots: expected true or false, got 1"),
+    ("train:\n  shuffle: 'no'\n", "train.shuffle: expected true or false, got 'no'"),
+    ("train:\n  epochs: '10'\n", "train.epochs: expected an integer, got '10'"),
+    ("train:\n  epochs: true\n", "train.epochs: expected"),
+    ("data:\n  name: 5\n", "data.name: expected a name (text), got 5"),
+])
+def test_no_quiet_coercion_of_a_wrong_type(tmp_path, text, expected):
+    msg = error_of(tmp_path, text)
+    assert ":2:" in msg and expected in msg, msg
+
+
+def test_whole_floats_count_as_integers():
+    cfg = load_config(None, ["train.epochs=1e3", "model.hidden=[8.0, 4]"])
+    assert cfg.train.epochs == 1000 and type(cfg.train.epochs) is int
+    assert cfg.model.hidden == [8, 4]
+
+
 def test_impossible_value(tmp_path):
     msg = error_of(tmp_path, "model:\n  dropout: 1.5\n")
     assert ":2:" in msg and "model.dropout" in msg and "[0, 1)" in msg

@@ -7,12 +7,21 @@ default, so an empty file — or no file — is the built-in default experiment 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from ..data import catalog
 from .yamlfile import dump_yaml
+
+
+def _whole(value: Any) -> Any:
+    """1000.0 (as YAML reads ``1e3``) is the integer 1000; any other value is left to check."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Int = Annotated[int, BeforeValidator(_whole)]
+"""An integer field: a whole float such as ``1e3`` counts, a string or a bool does not."""
 
 Spec = str | dict[str, Any]
 """A registry entry: a name (``relu``) or a mapping ``{name: leaky_relu, alpha: 0.2}``."""
@@ -29,7 +38,7 @@ class DataConfig(_Section):
 
     name: str = "sine"
     """data set: a toy set, mnist / fashion_mnist, samples, text, or csv / npy / npz (a file)"""
-    n: int | None = Field(None, ge=1)
+    n: Int | None = Field(None, ge=1)
     """number of samples (null = the data set's default)"""
     noise: float = Field(0.05, ge=0)
     """std of Gaussian noise on y (1-D functions) or on the points (2-D sets)"""
@@ -37,9 +46,9 @@ class DataConfig(_Section):
     """[lo, hi] of x for 1-D functions (null = [-3, 3]; nielsen: [0, 1])"""
     expr: str | None = None
     """the function of x for name: expr, e.g. 'sin(3*x) + 0.5*x**2'"""
-    classes: int | None = Field(None, ge=2)
+    classes: Int | None = Field(None, ge=2)
     """number of classes: spiral arms (2), blobs (3); samples: max label + 1"""
-    bits: int = Field(4, ge=1, le=20)
+    bits: Int = Field(4, ge=1, le=20)
     """parity: number of input bits (1..20)"""
     val_split: float = Field(0.2, ge=0, lt=1)
     """fraction held out for validation, in [0, 1)"""
@@ -47,7 +56,7 @@ class DataConfig(_Section):
     """MNIST: folder to look in first; text: a UTF-8 .txt corpus; csv / npy / npz: the file"""
     split: Literal["nielsen", "standard"] = "nielsen"
     """MNIST: nielsen (50k/10k/10k) or standard (60k minus val_split / 10k)"""
-    limit: int | None = Field(None, ge=1)
+    limit: Int | None = Field(None, ge=1)
     """MNIST: use only the first N training images"""
     download: bool = True
     """MNIST: download the files when they are not found"""
@@ -55,7 +64,7 @@ class DataConfig(_Section):
     """samples: input rows, e.g. [[0.6, 0.7]] (a flat list: one input per sample)"""
     y: list[list[float]] | list[float] | None = None
     """samples: regression targets, one row (or value) per sample"""
-    labels: list[int] | None = None
+    labels: list[Int] | None = None
     """samples: class indices instead of y, one per sample"""
     text: str | None = None
     """text: the corpus inline ("I like playing football")"""
@@ -63,15 +72,15 @@ class DataConfig(_Section):
     """text: a shipped corpus by name (tiny)"""
     mode: Literal["cbow", "skipgram"] = "cbow"
     """text: cbow (context → word) or skipgram (word → context)"""
-    window: int = Field(2, ge=1)
+    window: Int = Field(2, ge=1)
     """text: context words on each side"""
-    min_count: int = Field(1, ge=1)
+    min_count: Int = Field(1, ge=1)
     """text: drop rarer words from the vocabulary"""
     pairs: list[list[str]] | None = None
     """text: explicit [[context..., target]] samples instead of windows"""
-    target: str | int | None = None
+    target: str | Int | None = None
     """csv / npy: the column to predict, a name or 0-based index (default: the last)"""
-    features: list[str | int] | None = None
+    features: list[str | Int] | None = None
     """csv / npy: the input columns (default: all the others); npz: [the input array]"""
     header: bool | Literal["auto"] = "auto"
     """csv: whether the first line names the columns (auto: when it is not all numbers)"""
@@ -84,13 +93,13 @@ class DataConfig(_Section):
 class ModelConfig(_Section):
     """A multi-layer perceptron: input size from the data, ``hidden`` sizes, output size auto."""
 
-    hidden: list[int] = Field(default_factory=lambda: [32, 32])
+    hidden: list[Int] = Field(default_factory=lambda: [32, 32])
     """hidden layer sizes; [] = no hidden layer (the input size comes from the data)"""
     activation: Spec | list[Spec] = "tanh"
     """hidden layers: one activation, or a list with one per hidden layer"""
     output_activation: Spec = "auto"
     """auto: identity (regression), softmax (categorical CE), sigmoid (binary CE)"""
-    output_units: int | Literal["auto"] = "auto"
+    output_units: Int | Literal["auto"] = "auto"
     """auto: the outputs of the data (one per class; 1 for 2 classes with binary CE)"""
     bias: bool | list[bool] = True
     """whether layers have biases: one flag or one per layer (hidden + output)"""
@@ -129,7 +138,7 @@ class ModelConfig(_Section):
 class EarlyStoppingConfig(_Section):
     """Stop when ``train.monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
 
-    patience: int | None = Field(None, ge=1)
+    patience: Int | None = Field(None, ge=1)
     """epochs without improvement of train.monitor before stopping (null = off)"""
     min_delta: float = Field(0.0, ge=0)
     """an improvement must exceed this"""
@@ -151,23 +160,23 @@ class RegularizationConfig(_Section):
 class TrainConfig(_Section):
     """The loop: epochs, batching (an int, ``full`` for full-batch, 1 for online), seed, dtype."""
 
-    epochs: int = Field(200, ge=1)
+    epochs: Int = Field(200, ge=1)
     """passes over the training set"""
-    batch_size: int | Literal["full"] = 32
+    batch_size: Int | Literal["full"] = 32
     """mini-batch size; 1 = online (per-sample) updates; full = full-batch gradient descent"""
     shuffle: bool = True
     """reshuffle the training set every epoch"""
-    seed: int = Field(0, ge=0)
+    seed: Int = Field(0, ge=0)
     """one seed → the data, initialization and shuffling/dropout streams"""
     dtype: Literal["float32", "float64"] = "float32"
     """float32 or float64"""
     monitor: Literal["auto", "loss", "val_loss", "accuracy", "val_accuracy"] = "auto"
     """metric for the best epoch and early stopping (auto: val_loss, or loss without val)"""
-    probe_size: int = Field(1000, ge=1)
+    probe_size: Int = Field(1000, ge=1)
     """training samples used for the per-layer gradient norms"""
-    eval_every: int = Field(1, ge=1)
+    eval_every: Int = Field(1, ge=1)
     """measure the per-epoch metrics every N epochs (and after the last); patience counts these"""
-    log_every: int | Literal["auto"] = "auto"
+    log_every: Int | Literal["auto"] = "auto"
     """print an epoch line every N epochs (auto: every epoch up to 30, else at most ~30 lines)"""
     tolerance: float | None = Field(None, gt=0)
     """stop ('converged') once an epoch moves the parameters less: ‖Δθ‖ < tolerance"""
@@ -196,11 +205,11 @@ class RunConfig(_Section):
     """run directory prefix (null = the config file's stem, or "default")"""
     runs_dir: str = "runs"
     """parent folder of run directories"""
-    checkpoint_every: int = Field(1, ge=1)
+    checkpoint_every: Int = Field(1, ge=1)
     """epochs between last.npz writes (also at most about once a second, and at the end)"""
     plots: bool = True
     """draw RUN/plots/*.png when the run ends"""
-    snapshots: int = Field(16, ge=0)
+    snapshots: Int = Field(16, ge=0)
     """epochs whose predictions and per-layer histograms are recorded (log-spaced; 0 = none)"""
     report: bool = True
     """write RUN/report.html (one self-contained page: nnlab report) when the run ends"""
