@@ -139,14 +139,19 @@ def test_pruning_stops_hopeless_trials_early(tmp_path):
     assert len(finished(study_of(folder), optuna.trial.TrialState.PRUNED)) == 1
 
 
-def test_kill_9_of_a_sweep_leaves_no_trial_running_and_the_rerun_completes(tmp_path):
-    args = ["sweep", "--grid", "train.epochs=150,2", *[a for s in SLOW_TOY for a in
-                                                      ("--set", s)],
+def _slow_sweep_under_way(tmp_path: Path, grid: str) -> tuple[list, subprocess.Popen]:
+    """`nnlab sweep --grid GRID` of slow toy trials started, once its first trial has an epoch."""
+    args = ["sweep", "--grid", grid, *[a for s in SLOW_TOY for a in ("--set", s)],
             "--runs-dir", tmp_path, "--name", "cut"]
     proc = start(*args)
     deadline = time.time() + 60
     while time.time() < deadline and not list(tmp_path.glob("cut-*/t000-*/metrics.jsonl")):
         time.sleep(0.1)
+    return args, proc
+
+
+def test_kill_9_of_a_sweep_leaves_no_trial_running_and_the_rerun_completes(tmp_path):
+    args, proc = _slow_sweep_under_way(tmp_path, "train.epochs=150,2")
     (folder,) = tmp_path.iterdir()
     (run,) = trial_dirs(folder, "t000")
     proc.kill()  # SIGKILL: no chance to forward anything
@@ -171,13 +176,7 @@ def test_a_trial_that_cannot_resume_is_an_error_not_a_loop(tmp_path):
     # an interrupted trial whose checkpoint lost a tensor (its train state still reads as
     # resumable): its --resume exits 2; the rerun must record an error and end (it used to
     # relaunch the trial forever)
-    args = ["sweep", "--grid", "train.epochs=150", *[a for s in SLOW_TOY for a in
-                                                     ("--set", s)],
-            "--runs-dir", tmp_path, "--name", "cut"]
-    proc = start(*args)
-    deadline = time.time() + 60
-    while time.time() < deadline and not list(tmp_path.glob("cut-*/t000-*/metrics.jsonl")):
-        time.sleep(0.1)
+    args, proc = _slow_sweep_under_way(tmp_path, "train.epochs=150")
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=60)
     (folder,) = tmp_path.iterdir()

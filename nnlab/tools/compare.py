@@ -169,23 +169,26 @@ def differing_fields(configs: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(walk(list(configs), ""))
 
 
-def get_path(data: Mapping[str, Any], path: str) -> Any:
-    """``get_path(cfg, "model.activation")``; None when absent."""
+_ABSENT = object()
+
+
+def _lookup(data: Mapping[str, Any], path: str) -> Any:
     node: Any = data
     for part in path.split("."):
         if not isinstance(node, Mapping) or part not in node:
-            return None
+            return _ABSENT
         node = node[part]
     return node
 
 
+def get_path(data: Mapping[str, Any], path: str) -> Any:
+    """``get_path(cfg, "model.activation")``; None when absent."""
+    value = _lookup(data, path)
+    return None if value is _ABSENT else value
+
+
 def _has_path(data: Mapping[str, Any], path: str) -> bool:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return False
-        node = node[part]
-    return True
+    return _lookup(data, path) is not _ABSENT
 
 
 def _number(value: Any) -> float | int | None:
