@@ -21,6 +21,7 @@ from nnlab.tools.compare import (
     collect,
     compare_rows,
     differing_fields,
+    format_cell,
     format_value,
     sort_column,
     sort_rows,
@@ -232,3 +233,8 @@ def test_sparkline_scales():
     line, _ = sparkline(list(range(1000)), width=50)
     assert len(line) == 50 and line[0] == "▁" and line[-1] == "█"
     assert sparkline([1.0, None, float("nan"), 2.0])[0] == "▁  █"
+
+
+def test_time_cells_keep_a_readable_unit():
+    assert format_cell("time", 0.89) == "0.89 s" and format_cell("time", 12.345) == "12.35 s"
+    assert format_cell("time", 0.0042) == "4.2 ms" and format_cell("time", None) == "-"

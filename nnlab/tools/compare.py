@@ -316,7 +316,7 @@ def format_value(value: Any) -> str:
 
 def format_cell(column: str, value: Any) -> str:
     if column == "time" and isinstance(value, (int, float)):
-        return f"{value:.2f} s"
+        return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.3g} ms"
     return format_value(value)
 
 

@@ -32,8 +32,8 @@ def ranked(infos: Sequence[compare.RunInfo], metric: str | None) -> tuple[list[s
 
 
 def results_table(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
-    shown = [{c: compare.format_value(v) if c in ("run",) or not isinstance(v, (int, float))
-              else v for c, v in row.items()} for row in rows]
+    shown = [{c: compare.format_cell(c, v) if c in ("run", "time")
+              or not isinstance(v, (int, float)) else v for c, v in row.items()} for row in rows]
     return table(columns, shown)
 
 

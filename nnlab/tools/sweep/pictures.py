@@ -108,6 +108,9 @@ def history(run: SweepRun, pts: list[dict[str, Any]], path: Path) -> Path:
         if line:
             ax.step(*zip(*line), where="post", color=GREY, lw=1.4, label="best so far")
         _log_if_wide(ax, ys, "y")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # trial numbers: 0, 1, 2, …
         ax.set(xlabel="trial (in the order it ended)", ylabel=run.sweep.metric,
                title=_title(run, "optimization history"))
         ax.legend(loc="best")
