@@ -280,3 +280,19 @@ def test_parallel_train_processes_share_one_runs_folder(tmp_path):
         0.01, 0.02, 0.03}
     listed = runner.invoke(app, ["runs", "compare", str(tmp_path), "--format", "json"])
     assert len(json.loads(listed.stdout)) == 3
+
+
+def test_the_sweep_page_is_written_and_a_failure_to_write_it_loses_nothing(tmp_path):
+    args = ["sweep", "--grid", "optimizer.lr=0.01,0.03", *TINY, "--runs-dir", str(tmp_path)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    (folder,) = tmp_path.iterdir()
+    assert f"report {folder / 'report.html'}" in first.stdout
+    assert "t001" in (folder / "report.html").read_text()
+    (folder / "report.html").unlink()
+    (folder / "report.html").mkdir()  # cannot be replaced by a file
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "2 completed" in again.stdout  # the table and the summary line are still printed
+    (note,) = [ln for ln in again.stderr.splitlines() if "report.html" in ln]
+    assert note.startswith("note: ") and "not written (Is a directory)" in note

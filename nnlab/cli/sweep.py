@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import NnlabError
 from ..runs.format import number
 from .app import SetOpt, app, err, out, show, user_errors
 from .runs import _rows_table
@@ -100,7 +101,12 @@ def sweep(
             from ..tools.sweep.pictures import draw_all
 
             draw_all(run)
-            page = write_report([run.path])
+            try:
+                page = write_report([run.path])
+            except (NnlabError, OSError) as problem:  # the results still count: say it, go on
+                why = getattr(problem, "strerror", None) or problem
+                err.print(f"note: {run.path / 'report.html'} not written ({why}); the sweep's "
+                          "results are complete", markup=False, soft_wrap=True)
     _report(run, as_json)
     if page is not None and not as_json and not quiet:
         out.print(f"report {page}  (open it in a browser)", soft_wrap=True, markup=False)
@@ -126,8 +132,6 @@ def _command(target: Path | None, sw: Any, storage: str | None, jobs: int,
 
 
 def _print_commands(run: Any, workers: int | None, again: list[str]) -> None:
-    from ..errors import NnlabError
-
     if workers is not None:
         if workers < 1:
             raise NnlabError(f"--workers {workers}: expected an integer >= 1")
@@ -153,8 +157,6 @@ def _print_commands(run: Any, workers: int | None, again: list[str]) -> None:
 
 
 def _already_running(run: Any) -> Exception:
-    from ..errors import NnlabError
-
     return NnlabError(f"{run.path}: this sweep is already running in another process; wait "
                       "for it, stop it, or add --worker to help it")
 
