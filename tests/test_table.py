@@ -16,7 +16,7 @@ import nnlab
 from nnlab.cli import app
 from nnlab.config import load_config, resolve
 from nnlab.data import load_dataset
-from nnlab.errors import DataError
+from nnlab.errors import ConfigError, DataError
 
 runner = CliRunner()
 
@@ -145,6 +145,11 @@ def test_predict_names_text_labels_next_to_the_class_index(tmp_path):
     ("a,b,c\n1,2,3\n4,5\n", r"empty\.csv:3: 2 columns, expected 3 as in the header"),
     ("a,b,c\n1,2,3\n4,x,6\n", r"empty\.csv:3: column 'b': 'x' is not a number"),
     ("a,b,c\n1,2,3\n4,nan,6\n", r"empty\.csv:3: column 'b': nan is not a finite number"),
+    ("a,b,c\n1,2,3\n4,5,1e400\n", r"empty\.csv: target 'c' row 2: '1e400' is not a finite"),
+    ("a,b,c\n1,2,nan\n4,5,1\n", r"empty\.csv: target 'c' row 1: 'nan' is not a finite"),
+    ("a,a,c\n1,2,0\n4,5,1\n", r"empty\.csv:1: columns 0 and 1 are both named 'a'"),
+    ("# a table\nx;y;c\n1;2;0\n4;5;1\n7;8;3e12\n",
+     r"empty\.csv: target 'c': class label 3e\+12 would mean that many classes"),
 ])
 def test_broken_files_are_one_line_errors_naming_the_place(tmp_path, text, message):
     path = tmp_path / "empty.csv"
@@ -152,6 +157,12 @@ def test_broken_files_are_one_line_errors_naming_the_place(tmp_path, text, messa
     with pytest.raises(DataError, match=message) as info:
         resolve(cfg(path))
     assert "\n" not in str(info.value)
+
+
+def test_an_empty_feature_list_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match=r"data\.features: an empty list gives the network no "
+                                          r"inputs.*\(got \[\]\)"):
+        cfg(points(tmp_path), "data.features=[]")
 
 
 def test_a_missing_column_names_the_close_one_and_the_columns(tmp_path):

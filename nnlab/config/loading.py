@@ -115,8 +115,9 @@ def _explain(err: ValidationError, raw: Any, src: Source) -> ConfigError:
     same = [x for x in errors if _real_loc(raw, x["loc"]) == loc]
     wanted = list(dict.fromkeys(_expected(x) for x in same))
     got = e.get("input")
+    short = isinstance(got, list) and len(repr(got)) <= 40  # [0], not a page of numbers
     shown = (", got a mapping" if isinstance(got, dict) else ", got a list"
-             if isinstance(got, list) else f", got {got!r}")
+             if isinstance(got, list) and not short else f", got {got!r}")
     if all(w.startswith("!") for w in wanted):  # our own validators' messages, said as is
         return ConfigError(f"{where}: {key}: {wanted[0][1:]}{shown.replace(', got', ' (got')}"
                            + (")" if shown else ""))

@@ -89,6 +89,14 @@ class DataConfig(_Section):
     scale: Literal["none", "standard", "minmax"] = "none"
     """scale the inputs, fitted on the training rows: standard (x−mean)/std, minmax to [0, 1]"""
 
+    @field_validator("features")
+    @classmethod
+    def _some_inputs(cls, v: list[str | int] | None) -> list[str | int] | None:
+        if v is not None and not v:
+            raise ValueError("an empty list gives the network no inputs; name the input "
+                             "columns, or leave features out for all but the target")
+        return v
+
 
 class ModelConfig(_Section):
     """A multi-layer perceptron: input size from the data, ``hidden`` sizes, output size auto."""

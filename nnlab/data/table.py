@@ -97,6 +97,10 @@ def parse_csv(text: str, source: str, header: bool | str = "auto"
             raise DataError(f"{source}:{i}: {len(cells)} columns, expected {width} as "
                             f"{'in the header' if has_header else 'on the first line'}")
     names = [c.strip() or str(j) for j, c in enumerate(first)] if has_header else None
+    for j, name in enumerate(names or []):
+        if name in names[:j]:
+            raise DataError(f"{source}:{rows[0][0]}: columns {names.index(name)} and {j} are "
+                            f"both named '{name}'; give every column its own name")
     return names, [cells for _, cells in body], [i for i, _ in body]
 
 
@@ -239,6 +243,10 @@ def targets(table: Table, stated: str) -> tuple[str, np.ndarray, list[str] | Non
     """(task, targets, class names): labels 0..K−1 for classification, floats (n, 1) else."""
     y = table.y or []
     numbers = [_number(v) for v in y]
+    bad = next((i for i, v in enumerate(numbers) if v is not None and not math.isfinite(v)), None)
+    if bad is not None:
+        raise DataError(f"{table.source}: target '{table.target}' row {bad + 1}: {y[bad]!r} is "
+                        "not a finite number")
     numeric = all(v is not None for v in numbers)
     if stated == "regression" or (stated == "auto" and numeric
                                   and not _looks_like_labels(numbers)):
@@ -260,6 +268,10 @@ def _labels(table: Table, numbers: list[float | None]) -> tuple[np.ndarray, list
     given = [v for v in numbers if v is not None]
     if len(given) == len(numbers):
         if all(v == int(v) and v >= 0 for v in given):
+            if max(given) >= 2**31:
+                raise DataError(f"{table.source}: target '{table.target}': class label "
+                                f"{max(given):g} would mean that many classes; classes are "
+                                "numbered 0, 1, 2, … (or use data.task: regression)")
             return np.asarray(given, dtype=np.int64), None
         raise DataError(f"{table.source}: target '{table.target}': class labels must be integers "
                         ">= 0 (or text); use data.task: regression for numbers")
