@@ -90,6 +90,21 @@ def test_npy_and_npz(tmp_path):
     assert r.data.task == "classification" and r.model.output_units == 2
 
 
+def test_npz_with_the_default_array_names_trains_and_scores(tmp_path):
+    # the resolved config names the arrays (x, y), not the input columns: it must load again
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(60, 3))
+    np.savez_compressed(tmp_path / "d.npz", x=x, y=(x[:, 0] > 0).astype(int))
+    result = nnlab.train(None, overrides=["data.name=npz", f"data.path={tmp_path / 'd.npz'}",
+                                          "train.epochs=2", "run.plots=false",
+                                          "run.report=false"], runs_dir=tmp_path / "runs")
+    recorded = yaml.safe_load((result.run_dir / "config.yaml").read_text())["data"]
+    assert recorded["features"] == ["x"] and recorded["target"] == "y"
+    assert recorded["task"] == "classification"
+    scored = runner.invoke(app, ["eval", str(result.run_dir), "--json"])
+    assert scored.exit_code == 0, scored.output
+
+
 def test_train_then_predict_the_same_format_with_the_fitted_scaling(tmp_path):
     exp_file = tmp_path / "exp.yaml"
     exp_file.write_text(f"data: {{name: csv, path: {points(tmp_path)}, scale: standard}}\n"

@@ -202,9 +202,14 @@ class _Every:
 _ALL: Any = _Every()
 
 
+def _npz_names(d: DataSpec) -> tuple[str, str]:
+    """The arrays of an .npz that hold the inputs and the targets (default ``x`` and ``y``)."""
+    return (str(d.features[0]) if d.features else "x",
+            str(d.target) if d.target is not None else "y")
+
+
 def _npz(path: Path, d: DataSpec, with_target: bool) -> Table:
-    x_name = str(d.features[0]) if d.features else "x"
-    y_name = str(d.target) if d.target is not None else "y"
+    x_name, y_name = _npz_names(d)
     with open(path, "rb") as f:
         if f.read(2) != b"PK":
             raise DataError(f"{path}: not a .npz archive (made by numpy.savez); a text table "
@@ -343,6 +348,8 @@ def peek(d: DataSpec) -> dict[str, Any]:
         out["classes"] = len(names) if names else int(y.max() + 1)
     if d.name == "csv":
         out["header"] = table.notes.get("header", False)
+    if d.name == "npz":  # features name the array of inputs, not its columns
+        out["features"] = [_npz_names(d)[0]]
     return out
 
 
