@@ -296,3 +296,19 @@ def test_the_sweep_page_is_written_and_a_failure_to_write_it_loses_nothing(tmp_p
     assert "2 completed" in again.stdout  # the table and the summary line are still printed
     (note,) = [ln for ln in again.stderr.splitlines() if "report.html" in ln]
     assert note.startswith("note: ") and "not written (Is a directory)" in note
+
+
+def test_a_bad_value_of_the_space_is_named_as_the_sweeps_not_as_a_set(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("grid:\n  nope.key: [1, 2]\n")
+    result = runner.invoke(app, ["sweep", str(spec), "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: the sweep's grid value nope.key=1: unknown key "
+                                     "'nope'; valid keys here: data, model, loss, optimizer, "
+                                     "regularization, train, run")
+    result = runner.invoke(app, ["sweep", "--random", "model.dropout=uniform(0.5, 2)",
+                                 "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "the sweep's random value model.dropout=2: model.dropout: dropout rates" in \
+        result.stderr
+    assert not list(tmp_path.glob("sweep-*"))  # refused before anything ran

@@ -223,7 +223,15 @@ def _validate_values(sw: Sweep) -> None:
     for combo in combos:
         for ends in extremes:
             values = {**combo, **ends}
-            load_config(sw.base, [*sw.fixed, *(f"{k}={flow(v)}" for k, v in values.items())])
+            sets = {k: f"{k}={flow(v)}" for k, v in values.items()}
+            try:
+                load_config(sw.base, [*sw.fixed, *sets.values()])
+            except ConfigError as err:  # name the sweep's space, not a --set nobody typed
+                text = str(err)
+                for k, line in sets.items():
+                    space = "grid" if k in sw.grid else "random"
+                    text = text.replace(f"--set {line}:", f"the sweep's {space} value {line}:")
+                raise ConfigError(text) from None
 
 
 def _padded(values: list[Any], n: int) -> list[Any]:
