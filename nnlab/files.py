@@ -71,8 +71,10 @@ def overwrite(path: str | Path, text: str) -> bool:
 
 
 def _named(err: OSError, path: Path) -> OSError:
-    """The OSError with the file it was about (a failed write() does not say which)."""
-    if err.filename is None:
+    """The OSError with the file it was about: ``path``, not the temp file beside it (and a
+    failed write() names none); a parent folder that could not be made stays named."""
+    name = err.filename
+    if name is None or Path(name).name.startswith(f".{path.name}."):
         return type(err)(err.errno, err.strerror, str(path))
     return err
 

@@ -24,7 +24,7 @@ import nnlab
 from nnlab.cli import app
 from nnlab.config import load_config
 from nnlab.errors import Interrupted
-from nnlab.files import load_npz
+from nnlab.files import atomic_write, load_npz
 from nnlab.runs.rundir import RunDir
 
 runner = CliRunner()
@@ -122,6 +122,18 @@ def test_a_runs_folder_that_cannot_be_made_is_one_line(tmp_path):
     result = runner.invoke(app, ["train", "--runs-dir", str(tmp_path / "file" / "runs")])
     assert result.exit_code == 2
     assert "cannot create the runs folder" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_file_that_cannot_be_written_is_named_not_its_temp_file(tmp_path):
+    (tmp_path / "report.html").mkdir()  # the rename onto it fails
+    with pytest.raises(OSError) as info:
+        atomic_write(tmp_path / "report.html", "x")
+    assert info.value.filename == str(tmp_path / "report.html")
+    assert not list(tmp_path.glob(".*.tmp"))  # and the temp file is gone
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OSError) as info:  # a folder that cannot be made stays named
+        atomic_write(tmp_path / "file" / "sub" / "a.json", "x")
+    assert info.value.filename == str(tmp_path / "file" / "sub")
 
 
 # ------------------------------------------------------------------ the pictures
