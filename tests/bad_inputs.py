@@ -224,6 +224,10 @@ def _config_cases() -> list[Case]:
         Case("int-key", "wording", t, {c: "1: 2\n"}),
         Case("null-key", "wording", t, {c: "~: 2\n"}),
         Case("epochs-googol", "bomb", t, {c: "train:\n  epochs: " + "9" * 100 + "\n"}),
+        Case("epochs-1e11", "bomb", t, {c: "train:\n  epochs: 100000000000\n"},
+             says="train.eval_every"),  # the per-epoch metrics would grow for days
+        Case("extend-to-1e11", "bomb", ["train", "--resume", "RUN", "--set",
+                                        "train.epochs=100000000000"], says="per-epoch metrics"),
         Case("epochs-inf", "wording", t, {c: "train:\n  epochs: .inf\n"}),
         Case("lr-nan", "wording", t, {c: "optimizer:\n  name: sgd\n  lr: .nan\n"}),
         Case("hidden-1e6x2", "bomb", t, {c: "model:\n  hidden: [1000000, 1000000]\n"},

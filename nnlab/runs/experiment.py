@@ -125,7 +125,8 @@ def build(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
     check_learnable(dataset)
     sizes = [dataset.n_features, *m.hidden, units]
     check_run(sizes, len(dataset.x_train), 0 if dataset.x_val is None else len(dataset.x_val),
-              r.train.batch_size, dtype.itemsize)  # before allocating: refuse what cannot fit
+              r.train.batch_size, dtype.itemsize, r.train.epochs,
+              r.train.eval_every)  # before allocating: refuse what cannot fit
     network = Network.build(
         sizes, m.activation, m.output_activation,
         weight_init=m.weight_init, bias_init=m.bias_init, bias=m.bias, dropout=m.dropout,
