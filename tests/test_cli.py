@@ -58,7 +58,8 @@ def test_every_shipped_config_trains(tmp_path, config):
     if load_config(config).data.name in ("mnist", "fashion_mnist"):
         pytest.skip("MNIST configs are exercised by tests/test_mnist_training.py")
     result = runner.invoke(app, ["train", str(config), "--json", "--runs-dir", str(tmp_path),
-                                 "--set", "train.epochs=3", "--set", "run.plots=false"])
+                                 "--set", "train.epochs=3", "--set", "run.plots=false",
+                                 "--set", "run.report=false"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["epochs_run"] == 3

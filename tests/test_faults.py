@@ -30,7 +30,7 @@ from nnlab.runs.rundir import RunDir
 runner = CliRunner()
 # about 2 s of training after 1 s of start-up (70 ms an epoch, a flush about every second)
 SETTINGS = ["data.n=2000", "train.batch_size=2", "train.epochs=30", "model.hidden=[16, 16]",
-            "model.dropout=0.1", "run.plots=false", "train.seed=3"]
+            "model.dropout=0.1", "run.plots=false", "run.report=false", "train.seed=3"]
 
 
 def strip_time(records: list[dict]) -> list[dict]:

@@ -21,6 +21,9 @@ XOR = ["data.name=xor", "data.n=4", "data.noise=0", "data.val_split=0", "model.h
 
 
 
+NO_PAGES = ["run.plots=false", "run.report=false"]  # pictures cost more than these trainings
+
+
 def epochs_of(result) -> list:
     """The run's metrics.jsonl records without the wall times."""
     return strip_time(RunDir(result.run_dir).read_metrics())
@@ -38,7 +41,7 @@ def test_xor_reaches_100_percent(tmp_path):
 
 
 def test_same_config_and_seed_give_identical_metrics(tmp_path):
-    args = ["train.epochs=15", "model.dropout=0.1", "data.name=moons"]
+    args = ["train.epochs=15", "model.dropout=0.1", "data.name=moons", *NO_PAGES]
     a = nnlab.train(None, overrides=args, runs_dir=tmp_path / "a")
     b = nnlab.train(None, overrides=args, runs_dir=tmp_path / "b")
     assert epochs_of(a) == epochs_of(b)
@@ -76,7 +79,7 @@ def test_run_directory_contents(tmp_path):
 
 
 def test_runs_started_together_do_not_collide(tmp_path):
-    dirs = {nnlab.train(None, overrides=["train.epochs=1"], runs_dir=tmp_path).run_dir
+    dirs = {nnlab.train(None, overrides=["train.epochs=1", *NO_PAGES], runs_dir=tmp_path).run_dir
             for _ in range(5)}
     assert len(dirs) == 5
 
@@ -84,7 +87,7 @@ def test_runs_started_together_do_not_collide(tmp_path):
 
 
 RESUME = ["data.n=500", "train.batch_size=4", "train.epochs=6", "model.dropout=0.2",
-          "optimizer.schedule={name: reduce_on_plateau, patience: 1, factor: 0.5}"]
+          "optimizer.schedule={name: reduce_on_plateau, patience: 1, factor: 0.5}", *NO_PAGES]
 
 
 def test_interrupt_then_resume_equals_uninterrupted(tmp_path):
