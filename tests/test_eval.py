@@ -275,3 +275,15 @@ def fake_mnist(d: Path, monkeypatch: pytest.MonkeyPatch, n_train: int = 200,
     monkeypatch.setitem(mnist.SHA256, "mnist", table)
     monkeypatch.delenv("NNLAB_DATA_DIR", raising=False)
     return d
+
+
+def test_a_run_planned_for_very_many_epochs_is_scored_but_not_trained_on(tmp_path):
+    # only training keeps per-epoch metrics: the memory estimate for them refuses training
+    # (and extending) such a run, never scoring it
+    run = nnlab.train(None, overrides=["train.epochs=2", "run.plots=false", "run.report=false"],
+                      runs_dir=tmp_path).run_dir
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace("epochs: 2\n", "epochs: 100000000000\n"))
+    assert invoke("eval", run).exit_code == 0
+    one_line_error(invoke("train", "--resume", run), "train.epochs: 100,000,000,000",
+                   "train.eval_every")

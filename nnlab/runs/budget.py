@@ -31,9 +31,8 @@ RECORD_BYTES, LAYER_BYTES = 1536, 1024  # one epoch's metrics (a dict, its JSON 
 
 
 def estimate(sizes: Sequence[int], n_train: int, n_val: int, batch: int | str,
-             itemsize: int, epochs: int = 0, eval_every: int = 1) -> dict[str, int]:
-    """Bytes by part for a network of layer ``sizes`` (input first) trained on the data for
-    ``epochs`` measured every ``eval_every``."""
+             itemsize: int) -> dict[str, int]:
+    """Bytes by part for a network of layer ``sizes`` (input first) trained on the data."""
     params = sum((int(a) + 1) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
     units = sum(int(u) for u in sizes[1:])
     features, outputs = int(sizes[0]), int(sizes[-1])
@@ -44,17 +43,29 @@ def estimate(sizes: Sequence[int], n_train: int, n_val: int, batch: int | str,
         "the gathered batch": rows * (features + outputs) * itemsize,
         "one batch's activations": rows * units * 4 * itemsize,
         "evaluation": min(max(n_train, n_val), EVAL_CHUNK) * units * 2 * itemsize,
-        "the per-epoch metrics": (epochs // max(1, eval_every) + 2)
-        * (RECORD_BYTES + LAYER_BYTES * (len(sizes) - 1)),
     }
 
 
+def history_bytes(epochs: int, eval_every: int, layers: int) -> int:
+    """What the per-epoch metrics of a training of ``epochs`` take in memory at their peak."""
+    return (epochs // max(1, eval_every) + 2) * (RECORD_BYTES + LAYER_BYTES * layers)
+
+
 def check_run(sizes: Sequence[int], n_train: int, n_val: int, batch: int | str,
-              itemsize: int, epochs: int = 0, eval_every: int = 1) -> None:
+              itemsize: int) -> None:
     """Refuse (`nnlab.memory.OutOfMemory`, one line) a run whose arrays would not fit."""
-    parts = estimate(sizes, n_train, n_val, batch, itemsize, epochs, eval_every)
-    history = parts["the per-epoch metrics"]
-    if history > sum(parts.values()) / 2:  # the epochs, not the arrays, are the problem
+    parts = estimate(sizes, n_train, n_val, batch, itemsize)
+    check(sum(parts.values()), f"this network ({' → '.join(map(str, sizes))})", parts,
+          "make model.hidden smaller, or train.batch_size, data.n or the number of classes")
+
+
+def check_training(sizes: Sequence[int], n_train: int, n_val: int, batch: int | str,
+                   itemsize: int, epochs: int, eval_every: int) -> None:
+    """`check_run` plus the per-epoch metrics a training keeps (only training keeps them:
+    scoring or drawing a run of many epochs is not refused for them)."""
+    parts = estimate(sizes, n_train, n_val, batch, itemsize)
+    parts["the per-epoch metrics"] = history_bytes(epochs, eval_every, len(sizes) - 1)
+    if parts["the per-epoch metrics"] > sum(parts.values()) / 2:  # the epochs are the problem
         check(sum(parts.values()), f"train.epochs: {epochs:,} (measured every {eval_every})",
               parts, "train fewer epochs, or measure every N with train.eval_every: N")
     check(sum(parts.values()), f"this network ({' → '.join(map(str, sizes))})", parts,

@@ -30,7 +30,7 @@ from ..core.schedules import Schedule
 from ..data import Dataset, load_dataset
 from ..data.base import check_learnable
 from ..errors import ConfigError
-from .budget import check_run
+from .budget import check_run, check_training
 from .threads import blas_threads
 from .trainer import Trainer
 
@@ -58,6 +58,10 @@ class Experiment:
                     "everywhere, so gradient descent cannot train it; use sigmoid, its smooth "
                     "version (a step network can still be evaluated with given weights)")
         c = self.config
+        d = self.dataset
+        check_training(self.network.sizes, len(d.x_train), 0 if d.x_val is None else len(d.x_val),
+                       c.train.batch_size, self.network.dtype.itemsize, c.train.epochs,
+                       c.train.eval_every)
         es = c.regularization.early_stopping
         return Trainer(
             self.network, self.dataset, self.loss, self.optimizer, self.schedule, self.rng,
@@ -125,8 +129,7 @@ def build(cfg: Config | str | Path | None = None, overrides: Sequence[str] = (),
     check_learnable(dataset)
     sizes = [dataset.n_features, *m.hidden, units]
     check_run(sizes, len(dataset.x_train), 0 if dataset.x_val is None else len(dataset.x_val),
-              r.train.batch_size, dtype.itemsize, r.train.epochs,
-              r.train.eval_every)  # before allocating: refuse what cannot fit
+              r.train.batch_size, dtype.itemsize)  # before allocating: refuse what cannot fit
     network = Network.build(
         sizes, m.activation, m.output_activation,
         weight_init=m.weight_init, bias_init=m.bias_init, bias=m.bias, dropout=m.dropout,
