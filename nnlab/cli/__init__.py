@@ -12,6 +12,7 @@ train` turns into a checkpoint and every command into the one line ``interrupted
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 from typing import Any
@@ -44,14 +45,42 @@ def main() -> None:
     """The ``nnlab`` command (and ``python -m nnlab.cli``)."""
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, _stop_while_loading)
-    app = commands()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _as_interrupt)  # SIGTERM is a Ctrl-C: checkpoint, exit 130
     try:
+        app = commands()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _as_interrupt)  # SIGTERM is a Ctrl-C: checkpoint, exit 130
         app(prog_name="nnlab")
-    finally:  # the work is done and its exit code chosen: a late signal must not change it
-        for s in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(s, signal.SIG_IGN)
+        code = 0
+    except SystemExit as e:
+        code = _exit_code(e.code)
+    except KeyboardInterrupt:  # e.g. while typer builds the command, before nnlab's boundary
+        sys.stderr.write("interrupted\n")
+        code = 130
+    for s in (signal.SIGINT, signal.SIGTERM):  # the exit code is chosen: a late signal must
+        signal.signal(s, signal.SIG_IGN)       # not change it
+    _exit(code)
+
+
+def _exit_code(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    sys.stderr.write(f"{code}\n")
+    return 1
+
+
+def _exit(code: int) -> None:
+    """End the process with ``code`` itself. CPython's own exit can still turn it into a death
+    by SIGINT: a Ctrl-C that arrived while ``eval`` ran (typer evaluates the commands' string
+    annotations) marks the interpreter as interrupted even after nnlab handled it. Everything
+    nnlab writes is closed by now; only the standard streams need flushing."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (nnlab … | head): nothing more to say
+            pass
+    os._exit(code)
 
 
 def __getattr__(name: str) -> Any:
