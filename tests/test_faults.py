@@ -232,6 +232,7 @@ def test_the_command_ends_with_the_code_it_chose(monkeypatch, capsys, raised, co
 
     monkeypatch.setattr(cli, "commands", lambda: app)
     monkeypatch.setattr(cli.os, "_exit", exit_)
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)  # main() sets its own
     old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         with pytest.raises(Ended) as ended:
@@ -240,3 +241,24 @@ def test_the_command_ends_with_the_code_it_chose(monkeypatch, capsys, raised, co
         for s, h in old.items():
             signal.signal(s, h)
     assert ended.value.args == (code,) and capsys.readouterr().err == said
+
+
+def test_a_ctrl_c_that_python_swallowed_still_stops_the_training(tmp_path, capsys):
+    # a KeyboardInterrupt raised inside a weakref callback of the import system is "ignored"
+    # by Python; the CLI's unraisable hook records it and training stops at its first step
+    import nnlab.cli as cli
+    from nnlab.runs.training import train
+
+    class Info:
+        exc_type, exc_value, exc_traceback, err_msg, object = (
+            KeyboardInterrupt, KeyboardInterrupt(), None, None, None)
+
+    cli._unraisable(Info())
+    assert capsys.readouterr().err == ""  # no "Exception ignored" traceback
+    result = train(None, overrides=["train.epochs=50", "run.plots=false", "run.report=false"],
+                   runs_dir=tmp_path)
+    assert result.summary["status"] == "interrupted"  # the CLI exits 130 for it
+    (run,) = tmp_path.iterdir()
+    summary = RunDir(run).read_summary()
+    assert summary["status"] == "interrupted" and summary["epochs_run"] == 0
+    assert RunDir(run).resumable()

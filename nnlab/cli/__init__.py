@@ -41,11 +41,25 @@ def _as_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _unraisable(info: Any) -> None:
+    """A Ctrl-C that landed where Python swallows exceptions is recorded, not printed as a
+    traceback (`nnlab.runs.signals.missed_interrupt`); anything else as Python reports it."""
+    if isinstance(info.exc_value, (KeyboardInterrupt, SystemExit)):  # our handlers' raise
+        from ..runs.signals import missed_interrupt
+
+        missed_interrupt()
+        return
+    sys.__unraisablehook__(info)
+
+
 def main() -> None:
     """The ``nnlab`` command (and ``python -m nnlab.cli``)."""
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, _stop_while_loading)
+    sys.unraisablehook = _unraisable
     try:
+        from ..runs import signals  # noqa: F401  (light; loaded before a handler needs it)
+
         app = commands()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _as_interrupt)  # SIGTERM is a Ctrl-C: checkpoint, exit 130

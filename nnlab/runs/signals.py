@@ -9,6 +9,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_missed = threading.Event()  # a Ctrl-C whose KeyboardInterrupt Python swallowed
+
+
+def missed_interrupt() -> None:
+    """Record a Ctrl-C/SIGTERM whose KeyboardInterrupt was raised where Python ignores
+    exceptions (a weakref callback inside the import system, a ``__del__``): the next
+    `stop_requests` block starts as if it had been asked to stop, so the request is not lost."""
+    _missed.set()
 
 
 @contextlib.contextmanager
@@ -37,6 +45,9 @@ def stop_requests(enabled: bool = True) -> Iterator[Callable[[], bool]]:
     """``should_stop()`` for a loop: True after the first Ctrl-C/SIGTERM; a second one aborts
     at once (KeyboardInterrupt)."""
     flag = threading.Event()
+    if _missed.is_set():  # asked to stop before this block could hear it
+        _missed.clear()
+        flag.set()
 
     def handler(signum: int) -> None:
         if flag.is_set():
