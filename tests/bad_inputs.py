@@ -403,6 +403,15 @@ def _run_file_cases() -> list[Case]:
              tamper=_write("summary.json", "[1, 2, 3]"), code=0),
         Case("summary-binary", "run-files", ["runs", "show", "RUN"],
              tamper=_write("summary.json", b"\xff\x00\xfe"), code=0),
+        Case("prep-shift-text", "run-files", ["predict", "RUN", "--x", "0.5"],
+             tamper=_write("preprocessing.json", '{"features": ["x"], "scale": "standard", '
+                           '"shift": ["a"], "divide_by": [1]}'), says="preprocessing.json"),
+        Case("prep-classes-objects", "run-files", ["predict", "RUN", "--x", "0.5"],
+             tamper=_write("preprocessing.json", '{"features": ["x"], "classes": [{"a": 1}]}'),
+             says="classes"),
+        Case("prep-zero-divisor", "run-files", ["predict", "RUN", "--x", "0.5"],
+             tamper=_write("preprocessing.json", '{"features": ["x"], "scale": "minmax", '
+                           '"shift": [0], "divide_by": [0]}'), says="divide_by"),
         Case("config-latin1-eval", "encoding", ["eval", "RUN"],
              tamper=_reencode("config.yaml", "latin-1"), says="config.yaml"),
         Case("config-utf16-list", "encoding", ["runs", "list", "runs"],

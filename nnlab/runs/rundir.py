@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 import socket
@@ -255,9 +256,10 @@ class RunDir:
             data = json.loads(read_text(path, "preprocessing file"))
         except ValueError as err:
             data = f"not JSON ({getattr(err, 'msg', err)})"
-        if not isinstance(data, dict):
-            raise NnlabError(f"{path}: {data if isinstance(data, str) else 'not a JSON object'}"
-                             "; the file is damaged: restore it or train the run again")
+        problem = data if isinstance(data, str) else _preprocessing_problem(data)
+        if problem:
+            raise NnlabError(f"{path}: {problem}; the file is damaged: restore it or train the "
+                             "run again")
         return data
 
     def write_summary(self, summary: Mapping[str, Any]) -> None:
@@ -394,3 +396,27 @@ class RunDir:
         best = self.checkpoint_path("best")
         if trainer.restore_best and trainer.patience and best.is_file():
             trainer.best_params = best_params(trainer, best)
+
+
+def _preprocessing_problem(data: Any) -> str | None:
+    """What is wrong with a preprocessing.json's contents (None when it reads as one)."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    features = data.get("features")
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        return "'features' is not a list of column names"
+    if data.get("scale", "none") not in ("none", "standard", "minmax"):
+        return f"'scale' is {data.get('scale')!r}, not none, standard or minmax"
+    for key in ("shift", "divide_by"):
+        values = data.get(key)
+        if values is None and data.get("scale", "none") == "none":
+            continue
+        if not (isinstance(values, list) and len(values) == len(features) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                and (key == "shift" or v != 0) for v in values)):
+            return f"'{key}' is not {len(features)} finite numbers"
+    classes = data.get("classes")
+    if classes is not None and not (isinstance(classes, list)
+                                    and all(isinstance(c, str) for c in classes)):
+        return "'classes' is not a list of labels"
+    return None
