@@ -109,7 +109,7 @@ def numbers(text: str, source: str) -> tuple[list[str] | None, np.ndarray]:
     rows `nnlab predict` takes; errors name the line and column."""
     names, rows, lines = parse_csv(text, source)
     columns = names or [str(j) for j in range(len(rows[0]))]
-    return names, select(source, columns, rows, _ALL, False, lines).x
+    return names, select(source, columns, rows, Columns(), False, lines).x
 
 
 def _rows(text: str, source: str) -> list[tuple[int, list[str]]]:
@@ -150,7 +150,7 @@ def _column(spec: Any, names: list[str], source: str, what: str) -> int:
                     f"columns: {', '.join(names)}")
 
 
-def select(source: str, names: list[str], rows: list[list[Any]], d: DataSpec,
+def select(source: str, names: list[str], rows: list[list[Any]], d: DataSpec | Columns,
              with_target: bool, lines: list[int] | None = None) -> Table:
     """The input columns as numbers and the target column as given (errors name the line)."""
     def at(r: int) -> str:
@@ -192,14 +192,13 @@ def _npy(data: bytes, source: str) -> np.ndarray:
     return x
 
 
-class _Every:
-    """A column spec for `select`: every column an input, no target."""
+@dataclass(frozen=True)
+class Columns:
+    """The part of a data spec `select` reads: the input columns (None: every column but the
+    target) and the target column (None: the last)."""
 
-    features = None
-    target = None
-
-
-_ALL: Any = _Every()
+    features: list[str | int] | None = None
+    target: str | int | None = None
 
 
 def _npz_names(d: DataSpec) -> tuple[str, str]:

@@ -217,16 +217,9 @@ def table_inputs(run: str | Path, path: str | None, x: np.ndarray) -> np.ndarray
     if path not in (None, "-") and Path(path).suffix.lower() not in (".npy",):
         names, rows, lines = table.read_csv(Path(path))
         if names is not None and set(prep["features"]) <= set(names):
-            spec = _Columns(prep["features"])
+            spec = table.Columns(prep["features"])
             x = table.select(str(path), names, rows, spec, False, lines).x
     return table.apply(prep, x)
-
-
-class _Columns:
-    """The ``features``/``target`` a run's table was read with."""
-
-    def __init__(self, features: list[str]) -> None:
-        self.features, self.target = features, None
 
 
 def check_inputs(exp: Experiment, x: np.ndarray, source: str = "input") -> np.ndarray:
@@ -301,9 +294,7 @@ def write_predictions(path: str | Path, columns: Sequence[str], table: np.ndarra
 
 def class_labels(run: str | Path) -> list[str] | None:
     """The text labels of a run trained on your own table (index k → ``labels[k]``), else None."""
-    prep = RunDir(run).read_preprocessing() or {}
-    names = prep.get("classes")
-    return [str(n) for n in names] if isinstance(names, list) and names else None
+    return (RunDir(run).read_preprocessing() or {}).get("classes") or None  # validated there
 
 
 def to_csv(columns: Sequence[str], table: np.ndarray, dtype: Any = np.float32,
