@@ -52,21 +52,15 @@ def history_bytes(epochs: int, eval_every: int, layers: int) -> int:
 
 
 def check_run(sizes: Sequence[int], n_train: int, n_val: int, batch: int | str,
-              itemsize: int) -> None:
-    """Refuse (`nnlab.memory.OutOfMemory`, one line) a run whose arrays would not fit."""
+              itemsize: int, epochs: int | None = None, eval_every: int = 1) -> None:
+    """Refuse (`nnlab.memory.OutOfMemory`, one line) a run whose arrays would not fit; with
+    ``epochs`` (a training is about to start) also counting the per-epoch metrics it keeps —
+    only training keeps them, so scoring or drawing a run of many epochs is not refused."""
     parts = estimate(sizes, n_train, n_val, batch, itemsize)
-    check(sum(parts.values()), f"this network ({' → '.join(map(str, sizes))})", parts,
-          "make model.hidden smaller, or train.batch_size, data.n or the number of classes")
-
-
-def check_training(sizes: Sequence[int], n_train: int, n_val: int, batch: int | str,
-                   itemsize: int, epochs: int, eval_every: int) -> None:
-    """`check_run` plus the per-epoch metrics a training keeps (only training keeps them:
-    scoring or drawing a run of many epochs is not refused for them)."""
-    parts = estimate(sizes, n_train, n_val, batch, itemsize)
-    parts["the per-epoch metrics"] = history_bytes(epochs, eval_every, len(sizes) - 1)
-    if parts["the per-epoch metrics"] > sum(parts.values()) / 2:  # the epochs are the problem
-        check(sum(parts.values()), f"train.epochs: {epochs:,} (measured every {eval_every})",
-              parts, "train fewer epochs, or measure every N with train.eval_every: N")
+    if epochs is not None:
+        parts["the per-epoch metrics"] = history_bytes(epochs, eval_every, len(sizes) - 1)
+        if parts["the per-epoch metrics"] > sum(parts.values()) / 2:  # the epochs are to blame
+            check(sum(parts.values()), f"train.epochs: {epochs:,} (measured every {eval_every})",
+                  parts, "train fewer epochs, or measure every N with train.eval_every: N")
     check(sum(parts.values()), f"this network ({' → '.join(map(str, sizes))})", parts,
           "make model.hidden smaller, or train.batch_size, data.n or the number of classes")

@@ -30,7 +30,7 @@ from ..core.schedules import Schedule
 from ..data import Dataset, load_dataset
 from ..data.base import check_learnable
 from ..errors import ConfigError
-from .budget import check_run, check_training
+from .budget import check_run
 from .threads import blas_threads
 from .trainer import Trainer
 
@@ -59,9 +59,9 @@ class Experiment:
                     "version (a step network can still be evaluated with given weights)")
         c = self.config
         d = self.dataset
-        check_training(self.network.sizes, len(d.x_train), 0 if d.x_val is None else len(d.x_val),
-                       c.train.batch_size, self.network.dtype.itemsize, c.train.epochs,
-                       c.train.eval_every)
+        check_run(self.network.sizes, len(d.x_train), 0 if d.x_val is None else len(d.x_val),
+                  c.train.batch_size, self.network.dtype.itemsize, c.train.epochs,
+                  c.train.eval_every)
         es = c.regularization.early_stopping
         return Trainer(
             self.network, self.dataset, self.loss, self.optimizer, self.schedule, self.rng,
