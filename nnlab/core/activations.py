@@ -43,10 +43,10 @@ def sigmoid_into(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     e^(−z) for z ≪ 0 (the training loop does, once per epoch: np.errstate costs ≈ 1 µs a call).
     """
     out = z if out is None else out
-    np.negative(z, out=out)
-    np.exp(out, out=out)
+    np.negative(z, out)
+    np.exp(out, out)
     out += const(1, out.dtype)
-    return np.reciprocal(out, out=out)
+    return np.reciprocal(out, out)
 
 
 _CONSTS: dict[tuple[float, np.dtype], np.ndarray] = {}
@@ -73,17 +73,17 @@ def softplus(z: np.ndarray) -> np.ndarray:
     Same values as ``np.logaddexp(0, z)``, which is ~10× slower on float32.
     """
     out = np.abs(z)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
+    np.negative(out, out)
+    np.exp(out, out)
+    np.log1p(out, out)
     out += np.maximum(z, 0)
     return out
 
 
 def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Row-wise softmax over the last axis: s_i = e^(z_i − max z) / Σ_j e^(z_j − max z)."""
-    out = np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
-    np.exp(out, out=out)
+    out = np.subtract(z, z.max(axis=-1, keepdims=True), out)
+    np.exp(out, out)
     out /= out.sum(axis=-1, keepdims=True)
     return out
 
@@ -187,11 +187,11 @@ class Tanh(Activation):
         return np.tanh(z)
 
     def forward_inplace(self, z: np.ndarray) -> np.ndarray:
-        return np.tanh(z, out=z)
+        return np.tanh(z, z)
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         out = np.multiply(a, a)
-        np.subtract(const(1, out.dtype), out, out=out)
+        np.subtract(const(1, out.dtype), out, out)
         out *= grad
         return out
 
@@ -214,7 +214,7 @@ class ReLU(Activation):
         return np.multiply(grad, z > 0)
 
     def backward_inplace(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        return np.multiply(grad, z > 0, out=grad)  # z may hold a = max(z, 0): same signs
+        return np.multiply(grad, z > 0, grad)  # z may hold a = max(z, 0): same signs
 
 
 @ACTIVATIONS.register("leaky_relu")
@@ -235,7 +235,7 @@ class LeakyReLU(Activation):
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         mask = z > 0
         out = np.multiply(grad, mask)
-        np.logical_not(mask, out=mask)
+        np.logical_not(mask, mask)
         neg = np.multiply(grad, mask)
         neg *= self.alpha
         out += neg
@@ -245,7 +245,7 @@ class LeakyReLU(Activation):
 def _elu(z: np.ndarray, alpha: float) -> np.ndarray:
     """max(z, 0) + α(e^min(z, 0) − 1): e^z only where z ≤ 0, so no overflow for large z."""
     neg = np.minimum(z, 0)
-    np.expm1(neg, out=neg)
+    np.expm1(neg, neg)
     neg *= alpha
     out = np.maximum(z, 0)
     out += neg
@@ -260,7 +260,7 @@ def _elu_backward(
     out = np.multiply(grad, mask)
     if pos_slope != 1.0:
         out *= pos_slope
-    np.logical_not(mask, out=mask)
+    np.logical_not(mask, mask)
     neg = a + neg_offset
     neg *= grad
     neg *= mask
@@ -319,8 +319,8 @@ class Softplus(Activation):
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         out = np.negative(a)
-        np.expm1(out, out=out)
-        np.negative(out, out=out)
+        np.expm1(out, out)
+        np.negative(out, out)
         out *= grad
         return out
 
@@ -345,7 +345,7 @@ class GELU(Activation):
         t += 1
         t *= w
         t *= self._c
-        return np.tanh(t, out=t)
+        return np.tanh(t, t)
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         t = self._tanh_u(np.clip(z, -10.0, 10.0))
@@ -362,8 +362,8 @@ class GELU(Activation):
         du += 1
         du *= w
         du *= self._c
-        np.multiply(t, t, out=w)  # w → (1 − t²)·du
-        np.subtract(1, w, out=w)
+        np.multiply(t, t, w)  # w → (1 − t²)·du
+        np.subtract(1, w, w)
         w *= du
         t += 1
         t += w

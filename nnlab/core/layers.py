@@ -9,7 +9,12 @@ Backward, given δ = ∂C/∂z for a batch:
 Every layer of a `Network` follows the `Layer` protocol: ``params()``/``grads()`` (two lists in
 the same order), ``forward``/``delta``/``backward`` for evaluation and gradient checks (fresh
 arrays, nothing overwritten), and the ``train_*`` twins the training step calls (same values bit
-for bit, written into buffers the layer reuses from step to step).
+for bit, written into buffers the layer reuses from step to step). A stack of plain `Dense`
+layers without dropout trains through `nnlab.core.steps.DenseSteps` instead: the same NumPy
+calls, unrolled once per epoch.
+
+Hot-path ufuncs take their output positionally (``np.matmul(x, W, z)``): the ``out=`` keyword
+costs ≈ 0.45 µs more per matmul at batch 10.
 """
 
 from __future__ import annotations
@@ -124,7 +129,7 @@ class Dense(Layer):
         z = self._z_buf
         if z.shape[0] != x.shape[0]:
             z = self._z_buf = np.empty((x.shape[0], self.W.shape[1]), self.W.dtype)
-        np.matmul(x, self.W, out=z)
+        np.matmul(x, self.W, z)
         if self.b is not None:
             z += self.b
         a = self.activation.forward_inplace(z)
@@ -150,14 +155,14 @@ class Dense(Layer):
 
     def backward(self, delta: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Store ∂C/∂W = xᵀδ and ∂C/∂b = Σδ; return ∂C/∂x = δWᵀ (or None for the first layer)."""
-        np.matmul(self.x.T, delta, out=self.gW)
+        np.matmul(self.x.T, delta, self.gW)
         if self.gb is not None:
             np.add.reduce(delta, 0, None, self.gb)  # = delta.sum(axis=0), without its wrapper
         return delta @ self.W.T if need_input_grad else None
 
     def train_backward(self, delta: np.ndarray, need_input_grad: bool) -> np.ndarray | None:
         """`backward` with ∂C/∂x in this layer's buffer."""
-        np.matmul(self.x.T, delta, out=self.gW)
+        np.matmul(self.x.T, delta, self.gW)
         if self.gb is not None:
             np.add.reduce(delta, 0, None, self.gb)
         if not need_input_grad:
@@ -165,7 +170,7 @@ class Dense(Layer):
         gx = self._gx_buf
         if gx.shape[0] != delta.shape[0]:
             gx = self._gx_buf = np.empty((delta.shape[0], self.W.shape[0]), self.W.dtype)
-        return np.matmul(delta, self.W.T, out=gx)
+        return np.matmul(delta, self.W.T, gx)
 
     def __repr__(self) -> str:
         drop = f", dropout={self.dropout:g}" if self.dropout else ""

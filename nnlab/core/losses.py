@@ -86,11 +86,20 @@ class Loss(Component):
         self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation
     ) -> np.ndarray:
         """`delta`, possibly written over ``a`` (the training step's output buffer)."""
-        if self.fused_with is not None and activation.name == self.fused_with:
-            np.subtract(a, t, out=a)
-            a /= const(len(a), a.dtype)  # = a /= len(a)
-            return a
+        if self.fuses(activation):
+            return self.fused_delta_into(a, t, const(len(a), a.dtype))
         return activation.backward_inplace(z, a, self.grad(a, t))
+
+    def fuses(self, activation: Activation) -> bool:
+        """True when δ for this output activation is the fused (a − t)/n."""
+        return self.fused_with is not None and activation.name == self.fused_with
+
+    @staticmethod
+    def fused_delta_into(a: np.ndarray, t: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """δ = (a − t)/n written over ``a``, n a 0-d array of a's dtype (the batch size)."""
+        np.subtract(a, t, a)
+        a /= n
+        return a
 
 
 
@@ -131,12 +140,12 @@ class MAE(Loss):
         self, z: np.ndarray | None, a: np.ndarray, t: np.ndarray, activation: ActivationLike = None
     ) -> np.ndarray:
         r = a - t
-        np.abs(r, out=r)
+        np.abs(r, r)
         return _rowsum(r)
 
     def grad(self, a: np.ndarray, t: np.ndarray) -> np.ndarray:
         g = a - t
-        np.sign(g, out=g)
+        np.sign(g, g)
         g /= len(a)
         return g
 
@@ -163,7 +172,7 @@ class Huber(Loss):
     ) -> np.ndarray:
         d = self.threshold
         r = a - t
-        np.abs(r, out=r)
+        np.abs(r, r)
         small = np.minimum(r, d)  # ℓ = ½m² + δ(|r| − m) with m = min(|r|, δ)
         r -= small
         r *= d
@@ -201,8 +210,8 @@ class BinaryCrossentropy(Loss):
         ac = np.clip(a, EPS, 1 - EPS)
         out = np.log(ac)
         out *= t
-        np.subtract(1, ac, out=ac)
-        np.log(ac, out=ac)
+        np.subtract(1, ac, ac)
+        np.log(ac, ac)
         ac *= np.subtract(1, t)
         out += ac
         return -_rowsum(out)
@@ -235,15 +244,15 @@ class CategoricalCrossentropy(Loss):
         if _name(activation) == "softmax" and z is not None:
             zs = z - z.max(axis=1, keepdims=True)  # shift cancels when Σ t = 1
             dot = _rowdot(t, zs)
-            np.exp(zs, out=zs)
+            np.exp(zs, zs)
             return np.log(zs.sum(axis=1)) - dot
         ac = np.maximum(a, EPS)
-        np.log(ac, out=ac)
+        np.log(ac, ac)
         return -_rowdot(t, ac)
 
     def grad(self, a: np.ndarray, t: np.ndarray) -> np.ndarray:
         g = np.maximum(a, EPS)
-        np.divide(t, g, out=g)
+        np.divide(t, g, g)
         g /= -len(a)
         return g
 

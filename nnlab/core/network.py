@@ -20,6 +20,7 @@ from . import activations, initializers
 from .batchnorm import BatchNormDense
 from .layers import Dense
 from .losses import Loss
+from .steps import DenseSteps, Update, unrollable
 
 EVAL_CHUNK = 8192  # rows per forward pass in evaluation (bounds its memory)
 PARAM = "param/"  # key prefix of the weights in saved files and checkpoints
@@ -103,17 +104,33 @@ class Network:
             if i > 0:
                 delta = self.layers[i - 1].delta(grad_x)
 
-    def train_step(self, x: np.ndarray, t: np.ndarray, loss: Loss,
-                   update: Callable[[int], None], rng: np.random.Generator | None = None,
-                   scale: float = 1.0) -> None:
+    def train_step(self, x: np.ndarray, t: np.ndarray, loss: Loss, update: Update | None,
+                   rng: np.random.Generator | None = None, scale: float = 1.0) -> None:
         """One gradient step on the batch (x, t), each layer updated as soon as it can be.
 
         The training-mode forward pass, δᴸ (times ``scale``, as in `backward`), then from the top
         layer down: its gradients, ∂C/∂x for the layer below (from its current weights) and
-        ``update(i)`` for layer i, while its gradients are still in cache. The parameters come
-        out bit for bit as after `forward`, `backward` and one optimizer step over all of them;
-        the batch-sized arrays live in buffers the layers reuse from step to step.
+        ``update(i)`` for layer i, while its gradients are still in cache (``update`` None:
+        p ← p − g, for gradients that already carry η). The parameters come out bit for bit as
+        after `forward`, `backward` and one optimizer step over all of them; the batch-sized
+        arrays live in buffers reused from step to step.
         """
+        self.stepper(loss, update, rng, scale)(x, t)
+
+    def stepper(self, loss: Loss, update: Update | None, rng: np.random.Generator | None = None,
+                scale: float = 1.0) -> Callable[[np.ndarray, np.ndarray], None]:
+        """`train_step` with everything but the batch bound, for an epoch of steps.
+
+        A stack of plain dense layers runs the unrolled `DenseSteps`; others (dropout, batch
+        normalization) go through their layers' ``train_*`` methods.
+        """
+        if unrollable(self.layers):
+            return DenseSteps(self.layers, loss, update, scale)
+        return lambda x, t: self._layer_step(x, t, loss, update, rng, scale)
+
+    def _layer_step(self, x: np.ndarray, t: np.ndarray, loss: Loss, update: Update | None,
+                    rng: np.random.Generator | None, scale: float) -> None:
+        """`train_step` through the layers' ``train_forward``/``train_backward``/``train_delta``."""
         layers = self.layers
         for layer in layers:
             x = layer.train_forward(x, rng)
@@ -121,12 +138,19 @@ class Network:
         delta = loss.delta_inplace(out.z, out.a, t, out.activation)
         if scale != 1.0:
             delta *= activations.const(scale, delta.dtype)
+        update = update if update is not None else self._subtract
         for i in range(len(layers) - 1, 0, -1):
             grad_x = layers[i].train_backward(delta, True)
             update(i)
             delta = layers[i - 1].train_delta(grad_x)
         layers[0].train_backward(delta, False)
         update(0)
+
+    def _subtract(self, i: int) -> None:
+        """p ← p − g for layer i's parameters (gradients scaled by η)."""
+        layer = self.layers[i]
+        for p, g in zip(layer.params(), layer.grads()):
+            p -= g
 
     def gradients(self, x: np.ndarray, t: np.ndarray, loss: Loss) -> list[np.ndarray]:
         """∂C/∂θ for every parameter at (x, t), without dropout; returns copies."""

@@ -209,7 +209,7 @@ class SGD(Optimizer):
         v -= g
         if self.nesterov:
             p -= g
-            np.multiply(v, self.momentum, out=g)
+            np.multiply(v, self.momentum, g)
             p += g
         else:
             p += v
@@ -246,9 +246,9 @@ class Adagrad(Optimizer):
         acc = state["G"]
         tmp = np.multiply(g, g)
         acc += tmp
-        np.sqrt(acc, out=tmp)
+        np.sqrt(acc, tmp)
         tmp += self.eps
-        np.divide(g, tmp, out=g)
+        np.divide(g, tmp, g)
         g *= lr
         p -= g
 
@@ -283,9 +283,9 @@ class RMSprop(Optimizer):
         tmp = np.multiply(g, g)
         tmp *= 1.0 - self.rho
         s += tmp
-        np.sqrt(s, out=tmp)
+        np.sqrt(s, tmp)
         tmp += self.eps
-        np.divide(g, tmp, out=g)
+        np.divide(g, tmp, g)
         g *= lr  # g ← η g / (√s + ε)
         if self.momentum > 0.0:
             v = state["v"]
@@ -335,10 +335,10 @@ class Adam(Optimizer):
         v *= b2
         v += g
         # p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
-        np.sqrt(v, out=g)
+        np.sqrt(v, g)
         g /= math.sqrt(1.0 - b2**self.t)
         g += self.eps
-        np.divide(m, g, out=g)
+        np.divide(m, g, g)
         g *= lr / (1.0 - b1**self.t)
         p -= g
 

@@ -41,6 +41,7 @@ from ..data.base import Dataset
 from .threads import limited
 
 FINISHED = ("completed", "early_stopping", "converged")
+GATHER_BYTES = 256 * 1024  # rows gathered at a time for small batches (stay in a core's cache)
 """Stop reasons of a run that ended by its own rules (not interrupted, not diverged)."""
 
 
@@ -195,26 +196,29 @@ class Trainer:
 
         Per step: gather the batch's rows (no shuffled copy of the data set), forward, δᴸ, then
         from the top layer down each layer's gradients, ∂C/∂W += (λ/n)W when L2 is on, and its
-        optimizer update (`Network.train_step`). For plain SGD, η is folded into δᴸ, so the
-        gradients come out as η∂C/∂θ and the update is a single subtraction per tensor.
+        optimizer update (`Network.stepper`, bound once per epoch). For plain SGD, η is folded
+        into δᴸ, so the gradients come out as η∂C/∂θ and the update is a single subtraction per
+        tensor.
         """
         st, net, opt = self.state, self.network, self.optimizer
         n, bs = len(self.x_train), self.bs
         steps = math.ceil(n / bs)
         scale = lr if opt.plain else 1.0
         update = self._updater(lr, scale)
-        params, loss, rng = net.params(), self.loss, self.rng
+        step = net.stepper(self.loss, update, self.rng, scale)
+        params, begin, on_step = net.params(), opt.begin_step, self.on_step
+        should_stop = self.should_stop
         batches = self._batches(n, steps)
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by fit()
             for k in range(st.step, steps):
                 x, t = batches(k)
-                opt.begin_step(params)
-                net.train_step(x, t, loss, update, rng, scale)
+                begin(params)
+                step(x, t)
                 st.step = k + 1
-                if self.should_stop():
+                if should_stop():
                     return False
-                if self.on_step is not None and (st.step % 50 == 0 or st.step == steps):
-                    self.on_step(st.epoch + 1, st.step, steps)
+                if on_step is not None and (st.step % 50 == 0 or st.step == steps):
+                    on_step(st.epoch + 1, st.step, steps)
         st.step = 0
         return True
 
@@ -227,9 +231,12 @@ class Trainer:
         self.epoch_start = None
         return {"update_norm": math.sqrt(sq)}
 
-    def _updater(self, lr: float, scale: float) -> Callable[[int], None]:
-        """``update(i)`` for layer i after its backward pass: the L2 term, then the optimizer."""
+    def _updater(self, lr: float, scale: float) -> Callable[[int], None] | None:
+        """``update(i)`` for layer i after its backward pass: the L2 term, then the optimizer;
+        None for plain SGD without L2 (the step then subtracts the η-scaled gradients itself)."""
         net, opt = self.network, self.optimizer
+        if opt.plain and not self.l2:
+            return None
         weights = {id(w) for w in net.weights()}  # L2 applies to these (biases excluded)
         l2 = self.l2 / len(self.x_train) * scale  # (λ/n), times η when folded into δᴸ
         coef = const(l2, net.dtype)
@@ -245,7 +252,7 @@ class Trainer:
         def update(i: int) -> None:
             if l2:
                 for w, gw, scratch in decayed[i]:  # ∂C/∂w += (λ/n)·w, without a temporary
-                    gw += np.multiply(w, coef, out=scratch)
+                    gw += np.multiply(w, coef, scratch)
             if plain:  # the gradients already carry η: p ← p − η∂C/∂p
                 for p, g in pairs[i]:
                     p -= g
@@ -257,22 +264,32 @@ class Trainer:
 
     def _batches(self, n: int, steps: int) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
         """``batch(k)`` = (x, t) of step k: the rows of this epoch's permutation, gathered into
-        two reused buffers (a shuffled copy of the whole set would double the data in memory)."""
+        reused buffers (a shuffled copy of the whole set would double the data in memory).
+
+        Small batches are gathered several at a time (``GATHER_BYTES`` of rows, which stay in
+        cache for their steps): one `take` then serves them all, and reads memory faster.
+        """
         x, t, bs = self.x_train, self.t_train, self.bs
         order = self._epoch_order(n)
         if order is None:
             return lambda k: (x[k * bs:(k + 1) * bs], t[k * bs:(k + 1) * bs])
-        xb = np.empty((bs, *x.shape[1:]), x.dtype)
-        tb = np.empty((bs, *t.shape[1:]), t.dtype)
-        last = n - (steps - 1) * bs  # rows of the last batch
-        xl, tl = xb[:last], tb[:last]
+        per = max(1, GATHER_BYTES // max(1, bs * x[:1].nbytes))  # batches per gather
+        size = per * bs
+        xb = np.empty((min(size, n), *x.shape[1:]), x.dtype)
+        tb = np.empty((min(size, n), *t.shape[1:]), t.dtype)
+        gathered = [-1, 0]  # the chunk in the buffers, and its number of rows
 
         def batch(k: int) -> tuple[np.ndarray, np.ndarray]:
-            rows = order[k * bs:(k + 1) * bs]
-            if k == steps - 1:
-                return x.take(rows, 0, xl, "clip"), t.take(rows, 0, tl, "clip")
-            # mode "clip" (the rows are valid anyway) lets take write straight into the buffer
-            return x.take(rows, 0, xb, "clip"), t.take(rows, 0, tb, "clip")
+            chunk, i = divmod(k, per)
+            if chunk != gathered[0]:
+                rows = order[chunk * size:(chunk + 1) * size]
+                gathered[:] = chunk, len(rows)
+                # mode "clip" (the rows are valid anyway) lets take write straight into buffers
+                x.take(rows, 0, xb[:len(rows)], "clip")
+                t.take(rows, 0, tb[:len(rows)], "clip")
+            lo = i * bs
+            hi = min(lo + bs, gathered[1])
+            return xb[lo:hi], tb[lo:hi]
 
         return batch
 
