@@ -41,8 +41,8 @@ from ..data.base import Dataset
 from .threads import limited
 
 FINISHED = ("completed", "early_stopping", "converged")
-GATHER_BYTES = 256 * 1024  # rows gathered at a time for small batches (stay in a core's cache)
 """Stop reasons of a run that ended by its own rules (not interrupted, not diverged)."""
+GATHER_BYTES = 256 * 1024  # rows gathered at a time for small batches (stay in a core's cache)
 
 
 @dataclass
