@@ -53,7 +53,7 @@ class DenseSteps:
         plan = self._plans.get(len(x))
         if plan is None:
             plan = self._plans[len(x)] = self._plan(len(x))
-        outs, forward, top, backward, first = plan
+        outs, forward, top, backward = plan
         outs[0] = a = x
         for j, W, b, z, f in forward:  # j: where this layer's output goes in outs
             matmul(a, W, z)
@@ -68,28 +68,20 @@ class DenseSteps:
         if self.scale is not None:
             delta *= self.scale
         update = self.update
-        for i, W, WT, gW, b, gb, gx, z, f_backward in backward:
+        for i, W, WT, gW, b, gb, gx, z, f_backward in backward:  # gx None: the first layer
             matmul(outs[i].T, delta, gW)
             if gb is not None:
                 add_reduce(delta, 0, None, gb)  # = delta.sum(axis=0), without its wrapper
-            matmul(delta, WT, gx)
+            if gx is not None:
+                matmul(delta, WT, gx)
             if update is not None:
                 update(i)
             else:
                 W -= gW
                 if b is not None:
                     b -= gb
-            delta = f_backward(z, outs[i], gx)
-        W, gW, b, gb = first
-        matmul(x.T, delta, gW)
-        if gb is not None:
-            add_reduce(delta, 0, None, gb)
-        if update is not None:
-            update(0)
-        else:
-            W -= gW
-            if b is not None:
-                b -= gb
+            if gx is not None:
+                delta = f_backward(z, outs[i], gx)
 
     def _plan(self, m: int) -> tuple[Any, ...]:
         """The buffers and bound functions of a step on m rows."""
@@ -100,9 +92,9 @@ class DenseSteps:
         output = layers[-1].activation
         top = (zs[-1], output, const(m, dtype) if self.loss.fuses(output) else None)
         backward = [(i, layer.W, layer.W.T, layer.gW, layer.b, layer.gb,
-                     np.empty((m, layer.fan_in), dtype), zs[i - 1],
-                     layers[i - 1].activation.backward_inplace)
-                    for i, layer in reversed(list(enumerate(layers))) if i > 0]
-        first = (layers[0].W, layers[0].gW, layers[0].b, layers[0].gb)
+                     np.empty((m, layer.fan_in), dtype) if i else None,
+                     zs[i - 1] if i else None,
+                     layers[i - 1].activation.backward_inplace if i else None)
+                    for i, layer in reversed(list(enumerate(layers)))]
         outs: list[np.ndarray | None] = [None] * (len(layers) + 1)
-        return outs, forward, top, backward, first
+        return outs, forward, top, backward

@@ -277,18 +277,19 @@ class Trainer:
         size = per * bs
         xb = np.empty((min(size, n), *x.shape[1:]), x.dtype)
         tb = np.empty((min(size, n), *t.shape[1:]), t.dtype)
-        gathered = [-1, 0]  # the chunk in the buffers, and its number of rows
+        gathered = -1  # the chunk of batches in the buffers
 
         def batch(k: int) -> tuple[np.ndarray, np.ndarray]:
+            nonlocal gathered
             chunk, i = divmod(k, per)
-            if chunk != gathered[0]:
+            if chunk != gathered:
                 rows = order[chunk * size:(chunk + 1) * size]
-                gathered[:] = chunk, len(rows)
                 # mode "clip" (the rows are valid anyway) lets take write straight into buffers
                 x.take(rows, 0, xb[:len(rows)], "clip")
                 t.take(rows, 0, tb[:len(rows)], "clip")
+                gathered = chunk
             lo = i * bs
-            hi = min(lo + bs, gathered[1])
+            hi = min(lo + bs, n - chunk * size)  # the last chunk may be short
             return xb[lo:hi], tb[lo:hi]
 
         return batch
